@@ -1,0 +1,26 @@
+/* testutil.h - helpers shared by the Check suites. */
+#ifndef TESTUTIL_H
+#define TESTUTIL_H
+
+#include <stddef.h>
+
+/* The fixtures directory ($ELECTRA_FIXTURES, default ../shared/fixtures
+ * next to the source tree); NULL when absent. The first call that finds
+ * them absent prints a loud SKIPPED notice; under CI=true absence is a
+ * test failure instead (the conformance suites must run in CI). */
+const char *fixtures_dir(void);
+/* fixtures_dir()/rel in a static buffer, or NULL when fixtures are absent. */
+const char *fixture_path(const char *rel);
+/* Read a whole file (NUL-terminated); NULL on error. Free with free(). */
+char *read_file(const char *path, size_t *len);
+/* A fresh empty directory under $TMPDIR (static buffer). */
+const char *make_temp_dir(const char *tag);
+
+/* Skip the rest of a test when the fixtures are missing. */
+#define REQUIRE_FIXTURES()                                                     \
+    do {                                                                       \
+        if (!fixtures_dir())                                                   \
+            return;                                                            \
+    } while (0)
+
+#endif
