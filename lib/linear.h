@@ -1,0 +1,50 @@
+/* linear.h - y = x * W^T + b (PyTorch nn.Linear), with fused epilogues.
+ *
+ * W is (out, in) row-major as PyTorch stores it. A prepared linear holds,
+ * besides the caller's pointers, the layout the fastest kernel for this
+ * CPU wants (packed at load time); the reference path uses CBLAS on the
+ * weights in place. Both give the same results within float32 rounding. */
+#ifndef EL_LINEAR_H
+#define EL_LINEAR_H
+
+#include <stddef.h>
+
+#include "electra.h"
+#include "threadpool.h"
+
+typedef enum el_activation {
+    EL_ACT_NONE = 0,
+    EL_ACT_GELU,      /* exact: 0.5 x (1 + erf(x / sqrt 2)) */
+    EL_ACT_GELU_TANH, /* "gelu_new" / "gelu_pytorch_tanh" */
+    EL_ACT_GELU_FAST, /* "gelu_fast": tanh form with 0.7978845608 x (1 + 0.044715 x^2) */
+    EL_ACT_QUICK_GELU,/* x * sigmoid(1.702 x) */
+    EL_ACT_RELU,
+    EL_ACT_SILU
+} el_activation;
+
+typedef struct el_linear {
+    const float *weight; /* (out, in) */
+    const float *bias;   /* (out) or NULL */
+    size_t in, out;
+    int kernels;         /* electra_kernels the linear was prepared for */
+    void *packed;        /* kernel-specific layout, NULL for the reference */
+} el_linear;
+
+/* Set up a linear over weight/bias (which must outlive it) and prepare
+ * the layout for `kernels` (ELECTRA_KERNELS_AUTO picks the CPU's best). */
+electra_status el_linear_init(el_linear *l, const float *weight, const float *bias,
+                              size_t in, size_t out, int kernels);
+void el_linear_release(el_linear *l);
+
+/* y[m, out] = act(x[m, in] W^T + b) (+ residual[m, out] when not NULL,
+ * added after the activation). Rows of x, y and residual are contiguous
+ * (leading dimensions in and out). y must not alias x; it may alias
+ * residual. */
+void el_linear_forward(const el_linear *l, const float *x, size_t m, float *y,
+                       el_activation act, const float *residual, el_threadpool *pool);
+
+/* The activation applied elementwise in place (the reference for the
+ * fused epilogues). */
+void el_activation_apply(el_activation act, float *x, size_t n);
+
+#endif

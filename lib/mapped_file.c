@@ -1,0 +1,76 @@
+/* mapped_file.c - read-only file mappings and path helpers. */
+#include "mapped_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "error.h"
+
+electra_status el_map_file(const char *path, void **addr, size_t *size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return el_fail(ELECTRA_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return el_fail(ELECTRA_ERR_IO, "cannot stat %s: %s", path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return el_fail(ELECTRA_ERR_IO, "%s is not a regular file", path);
+    }
+    if (st.st_size == 0) {
+        close(fd);
+        *addr = NULL;
+        *size = 0;
+        return ELECTRA_OK;
+    }
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    int e = errno;
+    close(fd);
+    if (p == MAP_FAILED)
+        return el_fail(e == ENOMEM ? ELECTRA_ERR_NOMEM : ELECTRA_ERR_IO, "cannot map %s: %s",
+                       path, strerror(e));
+    *addr = p;
+    *size = (size_t)st.st_size;
+    return ELECTRA_OK;
+}
+
+void el_unmap_file(void *addr, size_t size)
+{
+    if (addr && size)
+        munmap(addr, size);
+}
+
+int el_is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int el_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+char *el_path_join(const char *dir, const char *name)
+{
+    size_t a = strlen(dir), b = strlen(name);
+    char *p = el_malloc(a + b + 2);
+    if (!p)
+        return NULL;
+    memcpy(p, dir, a);
+    size_t n = a;
+    if (a && dir[a - 1] != '/')
+        p[n++] = '/';
+    memcpy(p + n, name, b + 1);
+    return p;
+}

@@ -1,0 +1,19 @@
+/* mapped_file.h - read-only memory mapping of a whole file. */
+#ifndef EL_MAPPED_FILE_H
+#define EL_MAPPED_FILE_H
+
+#include <stddef.h>
+
+#include "electra.h"
+
+/* Map path read-only. An empty file gives *addr NULL and *size 0. Errors:
+ * ELECTRA_ERR_IO naming the path and the system's reason. */
+electra_status el_map_file(const char *path, void **addr, size_t *size);
+void el_unmap_file(void *addr, size_t size);
+/* Whether path names an existing regular file / directory. */
+int el_is_file(const char *path);
+int el_is_dir(const char *path);
+/* dir + "/" + name into a new string (el_free). NULL on no memory. */
+char *el_path_join(const char *dir, const char *name);
+
+#endif
