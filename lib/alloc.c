@@ -60,9 +60,10 @@ void *el_calloc(size_t n, size_t size)
 {
     if (size && n > SIZE_MAX / size)
         return NULL;
-    void *p = el_malloc(n * size);
-    if (p)
-        memset(p, 0, n * size ? n * size : 1);
+    size_t bytes = n * size;
+    void *p = el_malloc(bytes);
+    if (p && bytes)
+        memset(p, 0, bytes);
     return p;
 }
 

@@ -52,14 +52,17 @@ electra_status el_fail(electra_status status, const char *fmt, ...)
 
 electra_status el_fail_context(electra_status status, const char *fmt, ...)
 {
-    char prefix[EL_ERRMSG_SIZE];
+    /* The prefix is kept short so the original message survives. */
+    char prefix[EL_ERRMSG_SIZE / 2];
     char old[EL_ERRMSG_SIZE];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, last_error, sizeof old);
-    snprintf(last_error, sizeof last_error, "%s: %s", prefix,
+    size_t n = strlen(prefix);
+    memcpy(last_error, prefix, n);
+    snprintf(last_error + n, sizeof last_error - n, ": %s",
              old[0] ? old : electra_status_string(status));
     return status;
 }
