@@ -1,0 +1,27 @@
+#!/bin/sh
+# run_bench.sh - `make bench`: tokenizer throughput and inference latency of
+# ELECTRA-small-shaped models, one JSON line per figure.
+#   BENCH_THREADS="1 2"  thread counts      BENCH_SECS=3  timing seconds per shape
+set -eu
+builddir=${builddir:-.}
+srcdir=${srcdir:-.}
+work=${BENCH_DIR:-$builddir/bench/work}
+threads=${BENCH_THREADS:-1 2}
+secs=${BENCH_SECS:-3}
+mkdir -p "$work"
+for kind in disc gen; do
+    [ -f "$work/electra-small-$kind/model.safetensors" ] ||
+        "$builddir/bench/make_bench_model" "$work/electra-small-$kind" "$kind"
+done
+for t in $threads; do
+    "$builddir/bench/infer_bench" --model "$work/electra-small-disc" --threads "$t" \
+        --shapes 1x128,8x128,1x512 --min-secs "$secs"
+    "$builddir/bench/infer_bench" --model "$work/electra-small-gen" --threads "$t" \
+        --shapes 1x128 --min-secs "$secs"
+done
+# Whole process: start, load, 20 inferences of 1x128 on one thread.
+start=$(date +%s%N)
+line=$("$builddir/bench/infer_bench" --model "$work/electra-small-disc" --threads 1 \
+    --shapes 1x128 --iters 20)
+end=$(date +%s%N)
+echo "$line" | sed "s/}\$/,\"whole_process_ms\":$(( (end - start) / 1000000 ))}/"
