@@ -14,8 +14,7 @@
 #include "electra.h"
 #include "tensor_set.h"
 #include "testutil.h"
-
-typedef electra_status (*tensor_loader)(el_tensor_set *set, const char *path);
+#include "weights_util.h"
 
 static electra_status load_into_set(tensor_loader load, const char *path)
 {
