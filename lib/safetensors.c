@@ -105,7 +105,9 @@ static electra_status add_entry(el_tensor_set *set, const char *path, const cJSO
                        "(file truncated?)",
                        path, name, (unsigned long long)end, (unsigned long long)data_size);
     size_t esize = el_dtype_size(dtype);
-    if (numel > UINT64_MAX / esize || numel * esize != end - begin)
+    if (numel > UINT64_MAX / esize)
+        return el_fail(ELECTRA_ERR_FORMAT, "%s: tensor %s: shape product overflows", path, name);
+    if (numel * esize != end - begin)
         return el_fail(ELECTRA_ERR_FORMAT,
                        "%s: tensor %s: shape needs %llu bytes of %s but data_offsets span %llu",
                        path, name, (unsigned long long)(numel * esize), dt->valuestring,
@@ -181,17 +183,22 @@ electra_status el_load_safetensors(el_tensor_set *set, const char *path)
         n = (n << 8) | bytes[i];
     if (n > size - 8 || n > SAFETENSORS_MAX_HEADER) {
         el_unmap_file(addr, size);
-        return el_fail(ELECTRA_ERR_FORMAT,
-                       "%s: header length %llu is past the end of the %zu-byte file", path,
-                       (unsigned long long)n, size);
+        if (n > size - 8)
+            return el_fail(ELECTRA_ERR_FORMAT,
+                           "%s: header length %llu is past the end of the %zu-byte file", path,
+                           (unsigned long long)n, size);
+        return el_fail(ELECTRA_ERR_FORMAT, "%s: header length %llu is over the %u-byte limit",
+                       path, (unsigned long long)n, SAFETENSORS_MAX_HEADER);
     }
     s = el_tensor_set_keep_mapping(set, addr, size);
     if (s) {
         el_unmap_file(addr, size);
         return s;
     }
-    return parse_header(set, path, (const char *)bytes + 8, (size_t)n, bytes + 8 + n,
-                        size - 8 - n);
+    s = parse_header(set, path, (const char *)bytes + 8, (size_t)n, bytes + 8 + n, size - 8 - n);
+    if (s == ELECTRA_OK)
+        el_tensor_set_set_format(set, "safetensors");
+    return s;
 }
 
 /* Shard names come from the index file: plain file names only, so an index
@@ -259,6 +266,7 @@ electra_status el_load_safetensors_index(el_tensor_set *set, const char *index_p
             goto done;
         }
     }
+    el_tensor_set_set_format(set, "sharded safetensors");
 done:
     el_free(dir);
     cJSON_Delete(root);

@@ -1,0 +1,236 @@
+/* linear.c - nn.Linear with fused epilogues: the CBLAS reference, the
+ * choice and packing of a fast kernel, and the scalar activations. */
+#include <config.h>
+
+#include "linear.h"
+
+#include <cblas.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "alloc.h"
+#include "cpu.h"
+#include "error.h"
+#include "gemm.h"
+
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+void openblas_set_num_threads(int num_threads);
+#endif
+
+/* What el_linear.packed points to. */
+typedef struct packed_weights {
+    const el_gemm_kernel *kernel;
+    float *panels;
+} packed_weights;
+
+/* The reference path splits y into blocks this size: small enough for a
+ * stack buffer (the GEMM cannot write y in place, since y may hold the
+ * residual), fixed so that results do not depend on the thread count. */
+#define REF_ROWS 32
+#define REF_COLS 256
+
+static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
+
+/* Our pool does the threading; OpenBLAS's own threads would compete with
+ * it for the same cores. (The setting is process-wide.) */
+static void blas_single_threaded(void)
+{
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+    openblas_set_num_threads(1);
+#endif
+}
+
+static const el_gemm_kernel *fast_kernel(void)
+{
+#ifdef EL_GEMM_X86
+    if (el_cpu_best_path() >= EL_CPU_AVX512)
+        return &el_gemm_avx512;
+#endif
+    return NULL;
+}
+
+/* See gemm.h for the layout. */
+static void pack_panels(const float *w, size_t in, size_t out, size_t nr, float *panels)
+{
+    const size_t n_panels = (out + nr - 1) / nr;
+    for (size_t p = 0; p < n_panels; p++) {
+        float *dst = panels + p * in * nr;
+        for (size_t j = 0; j < nr; j++) {
+            const size_t row = p * nr + j;
+            if (row < out) {
+                const float *src = w + row * in;
+                for (size_t k = 0; k < in; k++)
+                    dst[k * nr + j] = src[k];
+            } else {
+                for (size_t k = 0; k < in; k++)
+                    dst[k * nr + j] = 0.0f;
+            }
+        }
+    }
+}
+
+electra_status el_linear_init(el_linear *l, const float *weight, const float *bias, size_t in,
+                              size_t out, int kernels)
+{
+    if (!l)
+        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "linear: no struct to initialise");
+    if (kernels != ELECTRA_KERNELS_AUTO && kernels != ELECTRA_KERNELS_REFERENCE)
+        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "linear: unknown kernels value %d",
+                       kernels);
+    if (in && out > SIZE_MAX / sizeof(float) / in)
+        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "linear: %zu x %zu weight is too large",
+                       out, in);
+    if (in > INT_MAX || out > INT_MAX)
+        return el_fail(ELECTRA_ERR_UNSUPPORTED,
+                       "linear: %zu x %zu weight exceeds the int sizes of CBLAS", out, in);
+    if (!weight && in && out)
+        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "linear: no weight for %zu x %zu", out,
+                       in);
+    pthread_once(&blas_once, blas_single_threaded);
+
+    packed_weights *packed = NULL;
+    const el_gemm_kernel *kernel = kernels == ELECTRA_KERNELS_AUTO ? fast_kernel() : NULL;
+    if (kernel) {
+        const size_t n_panels = out / kernel->nr + (out % kernel->nr != 0);
+        if (in && n_panels > SIZE_MAX / sizeof(float) / kernel->nr / in)
+            return el_fail(ELECTRA_ERR_INVALID_ARGUMENT,
+                           "linear: %zu x %zu weight is too large to pack", out, in);
+        const size_t floats = n_panels * kernel->nr * in;
+        packed = el_malloc(sizeof *packed);
+        /* at least one float, so that panel arithmetic never starts from NULL */
+        float *panels = el_malloc_aligned((floats ? floats : 1) * sizeof(float));
+        if (!packed || !panels) {
+            el_free(packed);
+            el_free_aligned(panels);
+            return el_nomem("packing linear weights");
+        }
+        pack_panels(weight, in, out, kernel->nr, panels);
+        *packed = (packed_weights){kernel, panels};
+    }
+    *l = (el_linear){.weight = weight,
+                     .bias = bias,
+                     .in = in,
+                     .out = out,
+                     .kernels = kernels,
+                     .packed = packed};
+    return ELECTRA_OK;
+}
+
+void el_linear_release(el_linear *l)
+{
+    if (!l || !l->packed)
+        return;
+    packed_weights *packed = l->packed;
+    el_free_aligned(packed->panels);
+    el_free(packed);
+    l->packed = NULL;
+}
+
+typedef struct reference_job {
+    const el_linear *l;
+    const float *x;
+    size_t m;
+    float *y;
+    el_activation act;
+    const float *residual;
+    size_t col_blocks;
+} reference_job;
+
+static void reference_block(void *arg, size_t block)
+{
+    const reference_job *job = arg;
+    const el_linear *l = job->l;
+    const size_t r0 = block / job->col_blocks * REF_ROWS;
+    const size_t c0 = block % job->col_blocks * REF_COLS;
+    const size_t rows = job->m - r0 < REF_ROWS ? job->m - r0 : REF_ROWS;
+    const size_t cols = l->out - c0 < REF_COLS ? l->out - c0 : REF_COLS;
+    float tmp[REF_ROWS * REF_COLS];
+
+    if (l->in)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)cols, (int)l->in,
+                    1.0f, job->x + r0 * l->in, (int)l->in, l->weight + c0 * l->in,
+                    (int)l->in, 0.0f, tmp, (int)cols);
+    else
+        for (size_t i = 0; i < rows * cols; i++)
+            tmp[i] = 0.0f;
+    for (size_t r = 0; r < rows; r++) {
+        float *t = tmp + r * cols;
+        if (l->bias)
+            for (size_t c = 0; c < cols; c++)
+                t[c] += l->bias[c0 + c];
+        el_activation_apply(job->act, t, cols);
+        float *y = job->y + (r0 + r) * l->out + c0;
+        const float *res = job->residual ? job->residual + (r0 + r) * l->out + c0 : NULL;
+        for (size_t c = 0; c < cols; c++)
+            y[c] = res ? t[c] + res[c] : t[c];
+    }
+}
+
+void el_linear_forward(const el_linear *l, const float *x, size_t m, float *y,
+                       el_activation act, const float *residual, el_threadpool *pool)
+{
+    if (m == 0 || l->out == 0)
+        return;
+    if (l->packed) {
+        const packed_weights *packed = l->packed;
+        const el_gemm_args args = {.x = x,
+                                   .panels = packed->panels,
+                                   .bias = l->bias,
+                                   .residual = residual,
+                                   .y = y,
+                                   .m = m,
+                                   .k = l->in,
+                                   .n = l->out,
+                                   .act = act};
+        packed->kernel->forward(&args, pool);
+        return;
+    }
+    reference_job job = {l, x, m, y, act, residual, (l->out + REF_COLS - 1) / REF_COLS};
+    el_parallel_for(pool, (m + REF_ROWS - 1) / REF_ROWS * job.col_blocks, reference_block,
+                    &job);
+}
+
+static float sigmoidf(float v)
+{
+    return 1.0f / (1.0f + expf(-v));
+}
+
+/* The formulas of PyTorch / Hugging Face, in float as they compute them. */
+void el_activation_apply(el_activation act, float *x, size_t n)
+{
+    switch (act) {
+    case EL_ACT_GELU:
+        for (size_t i = 0; i < n; i++)
+            x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * (float)M_SQRT1_2));
+        break;
+    case EL_ACT_GELU_TANH: /* torch gelu(approximate="tanh"), HF gelu_new */
+        for (size_t i = 0; i < n; i++) {
+            const float v = x[i];
+            x[i] = 0.5f * v * (1.0f + tanhf(0.7978845608028654f * (v + 0.044715f * v * v * v)));
+        }
+        break;
+    case EL_ACT_GELU_FAST:
+        for (size_t i = 0; i < n; i++) {
+            const float v = x[i];
+            x[i] = 0.5f * v * (1.0f + tanhf(v * 0.7978845608f * (1.0f + 0.044715f * v * v)));
+        }
+        break;
+    case EL_ACT_QUICK_GELU:
+        for (size_t i = 0; i < n; i++)
+            x[i] = x[i] * sigmoidf(1.702f * x[i]);
+        break;
+    case EL_ACT_RELU:
+        for (size_t i = 0; i < n; i++)
+            x[i] = x[i] < 0.0f ? 0.0f : x[i]; /* NaN passes, as in torch.relu */
+        break;
+    case EL_ACT_SILU:
+        for (size_t i = 0; i < n; i++)
+            x[i] = x[i] * sigmoidf(x[i]);
+        break;
+    case EL_ACT_NONE:
+    default:
+        break;
+    }
+}

@@ -1,0 +1,347 @@
+/* check_linear.c - nn.Linear: the CBLAS reference and the fast kernel
+ * against float64 ground truth on many shapes, every activation, residual
+ * in place; thread counts giving identical bits; the activations against
+ * their double formulas. */
+#include <check.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu.h"
+#include "linear.h"
+#include "threadpool.h"
+
+#define N_ACTS 7
+static const el_activation all_acts[N_ACTS] = {EL_ACT_NONE,       EL_ACT_GELU, EL_ACT_GELU_TANH,
+                                               EL_ACT_GELU_FAST,  EL_ACT_RELU, EL_ACT_SILU,
+                                               EL_ACT_QUICK_GELU};
+
+static double act_double(el_activation act, double x)
+{
+    switch (act) {
+    case EL_ACT_GELU:
+        return 0.5 * x * (1.0 + erf(x / sqrt(2.0)));
+    case EL_ACT_GELU_TANH:
+    case EL_ACT_GELU_FAST:
+        return 0.5 * x * (1.0 + tanh(sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
+    case EL_ACT_QUICK_GELU:
+        return x / (1.0 + exp(-1.702 * x));
+    case EL_ACT_RELU:
+        return x < 0 ? 0.0 : x;
+    case EL_ACT_SILU:
+        return x / (1.0 + exp(-x));
+    default:
+        return x;
+    }
+}
+
+/* How far a float evaluation of act may be from the double formula at
+ * the same x: a few ulps of y, plus what rounding the argument of
+ * erf/tanh/exp (condition number ~|x|) and the cancellation in
+ * 0.5 x (1 + erf) / 0.5 x (1 + tanh) of the PyTorch forms cost. */
+static double act_tolerance(el_activation act, double x, double y)
+{
+    if (act == EL_ACT_NONE || act == EL_ACT_RELU)
+        return 0.0;
+    return 4e-7 * fabs(y) * (1.0 + fabs(x)) + 6e-8 * fabs(x);
+}
+
+static uint32_t rng_state = 12345;
+static float uniform(float scale)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 17;
+    rng_state ^= rng_state << 5;
+    return scale * ((float)(rng_state >> 8) / 8388608.0f - 1.0f);
+}
+
+/* 1 .. max */
+static size_t random_size(size_t max)
+{
+    uniform(1.0f);
+    return 1 + rng_state % max;
+}
+
+static float *random_floats(size_t n, float scale)
+{
+    float *v = malloc((n ? n : 1) * sizeof *v);
+    ck_assert_ptr_nonnull(v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = uniform(scale);
+    return v;
+}
+
+/* The pools a result must not depend on: none, 2, 3 and 4 threads. */
+static el_threadpool *pools[4];
+
+static void create_pools(void)
+{
+    pools[0] = NULL;
+    for (int i = 1; i < 4; i++)
+        ck_assert_int_eq(el_threadpool_create(i + 1, &pools[i]), ELECTRA_OK);
+}
+
+static void free_pools(void)
+{
+    for (int i = 0; i < 4; i++)
+        el_threadpool_free(pools[i]);
+}
+
+enum residual_mode { NO_RESIDUAL, SEPARATE_RESIDUAL, RESIDUAL_IN_Y };
+
+/* y for each pool; all must be bit-identical; returns the first. */
+static float *forward_all_pools(const el_linear *l, const float *x, size_t m, el_activation act,
+                                const float *residual, enum residual_mode mode)
+{
+    const size_t n = m * l->out;
+    float *first = NULL;
+    for (int p = 0; p < 4; p++) {
+        float *y = malloc((n ? n : 1) * sizeof *y);
+        ck_assert_ptr_nonnull(y);
+        const float *res = NULL;
+        if (mode == SEPARATE_RESIDUAL)
+            res = residual;
+        if (mode == RESIDUAL_IN_Y) {
+            memcpy(y, residual, n * sizeof *y);
+            res = y;
+        }
+        el_linear_forward(l, x, m, y, act, res, pools[p]);
+        if (!first) {
+            first = y;
+            continue;
+        }
+        ck_assert_msg(memcmp(first, y, n * sizeof *y) == 0,
+                      "%zux%zux%zu act %d: %d threads differ from 1", m, l->in, l->out, act,
+                      p + 1);
+        free(y);
+    }
+    return first;
+}
+
+/* Every element within the float error bound of the exact result:
+ * (in + 2) u sum |x w| + |b| for the dot product (any summation order),
+ * times the slope of the activation (< 1.2), plus the activation's own. */
+static void check_against_exact(const char *kernel, const float *y, const float *x,
+                                const float *w, const float *b, const float *residual, size_t m,
+                                size_t in, size_t out, el_activation act)
+{
+    const double u = 0x1p-24;
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < out; j++) {
+            double z = b ? b[j] : 0.0, s = b ? fabs(b[j]) : 0.0;
+            for (size_t k = 0; k < in; k++) {
+                double p = (double)x[i * in + k] * w[j * in + k];
+                z += p;
+                s += fabs(p);
+            }
+            double a = act_double(act, z);
+            double e = residual ? a + residual[i * out + j] : a;
+            double tol = 1.2 * (in + 2) * u * s + act_tolerance(act, z, a) + 2 * u * fabs(e) +
+                         1e-30;
+            ck_assert_msg(fabs(y[i * out + j] - e) <= tol,
+                          "%s %zux%zux%zu act %d y[%zu,%zu] = %.9g, exact %.9g (tol %.3g)",
+                          kernel, m, in, out, act, i, j, y[i * out + j], e, tol);
+        }
+}
+
+static void check_shape(size_t m, size_t in, size_t out, el_activation act, int with_bias,
+                        enum residual_mode mode)
+{
+    float *x = random_floats(m * in, 1.0f);
+    float *w = random_floats(out * in, 0.5f);
+    float *b = with_bias ? random_floats(out, 0.5f) : NULL;
+    float *r = mode != NO_RESIDUAL ? random_floats(m * out, 1.0f) : NULL;
+    const int kernels[2] = {ELECTRA_KERNELS_REFERENCE, ELECTRA_KERNELS_AUTO};
+    for (int kk = 0; kk < 2; kk++) {
+        el_linear l;
+        ck_assert_int_eq(el_linear_init(&l, w, b, in, out, kernels[kk]), ELECTRA_OK);
+        float *y = forward_all_pools(&l, x, m, act, r, mode);
+        check_against_exact(kk ? "fast" : "reference", y, x, w, b, r, m, in, out, act);
+        free(y);
+        el_linear_release(&l);
+    }
+    free(x);
+    free(w);
+    free(b);
+    free(r);
+}
+
+START_TEST(small_and_odd_shapes)
+{
+    static const size_t outs[] = {1, 2, 15, 16, 17, 31, 32, 33, 63, 64, 65, 67};
+    static const size_t ins[] = {1, 5, 67};
+    create_pools();
+    int c = 0;
+    for (size_t m = 1; m <= 26; m++)
+        for (size_t o = 0; o < sizeof outs / sizeof *outs; o++)
+            for (size_t i = 0; i < sizeof ins / sizeof *ins; i++, c++)
+                check_shape(m, ins[i], outs[o], all_acts[c % N_ACTS], c % 3 != 0, c % 3);
+    for (int t = 0; t < 300; t++, c++) {
+        size_t m = random_size(67), in = random_size(67), out = random_size(67);
+        check_shape(m, in, out, all_acts[c % N_ACTS], c % 2, c % 3);
+    }
+    free_pools();
+}
+END_TEST
+
+START_TEST(long_rows_cut_into_k_blocks)
+{
+    static const size_t ins[] = {384, 385, 512, 777, 1024, 1500};
+    create_pools();
+    int c = 0;
+    for (size_t i = 0; i < sizeof ins / sizeof *ins; i++)
+        for (size_t m = 1; m <= 50; m += 12, c++)
+            check_shape(m, ins[i], c % 2 ? 33 : 256, all_acts[c % N_ACTS], 1, c % 3);
+    free_pools();
+}
+END_TEST
+
+START_TEST(electra_small_shapes)
+{
+    create_pools();
+    check_shape(128, 256, 256, EL_ACT_NONE, 1, NO_RESIDUAL);     /* q, k, v */
+    check_shape(128, 256, 1024, EL_ACT_GELU, 1, NO_RESIDUAL);    /* FFN in */
+    check_shape(128, 1024, 256, EL_ACT_NONE, 1, RESIDUAL_IN_Y);  /* FFN out */
+    check_shape(128, 128, 256, EL_ACT_NONE, 1, NO_RESIDUAL);     /* embeddings_project */
+    check_shape(200, 256, 256, EL_ACT_NONE, 1, RESIDUAL_IN_Y);   /* attention out */
+    check_shape(19, 128, 30522, EL_ACT_NONE, 1, NO_RESIDUAL);    /* generator vocab */
+    free_pools();
+}
+END_TEST
+
+START_TEST(empty_dimensions)
+{
+    create_pools();
+    for (int a = 0; a < N_ACTS; a++) {
+        check_shape(5, 0, 40, all_acts[a], 1, a % 3); /* y = act(b) (+ r) */
+        check_shape(5, 0, 40, all_acts[a], 0, NO_RESIDUAL);
+    }
+    float x = 1, w = 1, y = 42;
+    el_linear l;
+    ck_assert_int_eq(el_linear_init(&l, &w, NULL, 1, 1, ELECTRA_KERNELS_AUTO), ELECTRA_OK);
+    el_linear_forward(&l, &x, 0, &y, EL_ACT_NONE, NULL, pools[2]);
+    ck_assert_float_eq(y, 42); /* m = 0 writes nothing */
+    el_linear_release(&l);
+    ck_assert_int_eq(el_linear_init(&l, NULL, NULL, 7, 0, ELECTRA_KERNELS_AUTO), ELECTRA_OK);
+    el_linear_forward(&l, &x, 3, &y, EL_ACT_GELU, NULL, pools[1]);
+    ck_assert_float_eq(y, 42);
+    el_linear_release(&l);
+    el_linear_release(&l); /* twice is harmless */
+    el_linear_release(NULL);
+    free_pools();
+}
+END_TEST
+
+START_TEST(bad_arguments_are_refused)
+{
+    float w[4] = {0};
+    el_linear l, untouched;
+    memset(&l, 0xab, sizeof l);
+    untouched = l;
+    ck_assert_int_eq(el_linear_init(&l, w, NULL, 2, 2, 7), ELECTRA_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(strstr(electra_last_error(), "kernels"));
+    ck_assert_int_eq(el_linear_init(&l, NULL, NULL, 2, 2, ELECTRA_KERNELS_AUTO),
+                     ELECTRA_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(el_linear_init(&l, w, NULL, SIZE_MAX / 2, 4, ELECTRA_KERNELS_AUTO),
+                     ELECTRA_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(el_linear_init(&l, w, NULL, (size_t)1 << 31, 1, ELECTRA_KERNELS_AUTO),
+                     ELECTRA_ERR_UNSUPPORTED);
+    ck_assert_int_eq(memcmp(&l, &untouched, sizeof l), 0);
+    ck_assert_int_eq(el_linear_init(NULL, w, NULL, 2, 2, ELECTRA_KERNELS_AUTO),
+                     ELECTRA_ERR_INVALID_ARGUMENT);
+}
+END_TEST
+
+START_TEST(kernel_choice_follows_the_cpu)
+{
+    float w[4] = {1, 2, 3, 4};
+    el_linear l;
+    ck_assert_int_eq(el_linear_init(&l, w, NULL, 2, 2, ELECTRA_KERNELS_REFERENCE), ELECTRA_OK);
+    ck_assert_ptr_null(l.packed);
+    ck_assert_int_eq(l.kernels, ELECTRA_KERNELS_REFERENCE);
+    el_linear_release(&l);
+    ck_assert_int_eq(el_linear_init(&l, w, NULL, 2, 2, ELECTRA_KERNELS_AUTO), ELECTRA_OK);
+    ck_assert_int_eq(l.packed != NULL, el_cpu_best_path() == EL_CPU_AVX512);
+    el_linear_release(&l);
+}
+END_TEST
+
+/* Inputs for the activation checks: a dense sweep, tiny and huge values. */
+static size_t activation_inputs(float **out)
+{
+    const size_t sweep = 200001;
+    static const float special[] = {0.0f, -0.0f, 1e-30f, -1e-30f, 1e-7f, -1e-7f, 30.0f, -30.0f,
+                                    88.0f, -88.0f, 100.0f, -100.0f, 1e10f, -1e10f};
+    const size_t n = sweep + sizeof special / sizeof *special;
+    float *x = malloc(n * sizeof *x);
+    ck_assert_ptr_nonnull(x);
+    for (size_t i = 0; i < sweep; i++)
+        x[i] = -12.0f + 24.0f * (float)i / (float)(sweep - 1);
+    memcpy(x + sweep, special, sizeof special);
+    *out = x;
+    return n;
+}
+
+START_TEST(reference_activations_match_double_formulas)
+{
+    float *x;
+    const size_t n = activation_inputs(&x);
+    float *y = malloc(n * sizeof *y);
+    for (int a = 0; a < N_ACTS; a++) {
+        memcpy(y, x, n * sizeof *y);
+        el_activation_apply(all_acts[a], y, n);
+        for (size_t i = 0; i < n; i++) {
+            double e = act_double(all_acts[a], x[i]);
+            ck_assert_msg(fabs(y[i] - e) <= act_tolerance(all_acts[a], x[i], e) + 1e-37,
+                          "act %d x=%.9g: %.9g, exact %.9g", all_acts[a], x[i], y[i], e);
+        }
+    }
+    float nan = NAN;
+    el_activation_apply(EL_ACT_RELU, &nan, 1);
+    ck_assert(isnan(nan));
+    free(x);
+    free(y);
+}
+END_TEST
+
+/* A 1 -> 1 linear with weight 1 and no bias is the fused activation
+ * alone: the fast epilogue against the double formulas. */
+START_TEST(fused_activations_match_double_formulas)
+{
+    float *x;
+    const size_t n = activation_inputs(&x);
+    float *y = malloc(n * sizeof *y);
+    const float one = 1.0f;
+    el_linear l;
+    ck_assert_int_eq(el_linear_init(&l, &one, NULL, 1, 1, ELECTRA_KERNELS_AUTO), ELECTRA_OK);
+    for (int a = 0; a < N_ACTS; a++) {
+        el_linear_forward(&l, x, n, y, all_acts[a], NULL, NULL);
+        for (size_t i = 0; i < n; i++) {
+            double e = act_double(all_acts[a], x[i]);
+            ck_assert_msg(fabs(y[i] - e) <= act_tolerance(all_acts[a], x[i], e) + 1e-37,
+                          "act %d x=%.9g: %.9g, exact %.9g", all_acts[a], x[i], y[i], e);
+        }
+    }
+    el_linear_release(&l);
+    free(x);
+    free(y);
+}
+END_TEST
+
+Suite *make_linear_suite(void)
+{
+    Suite *s = suite_create("linear");
+    TCase *tc = tcase_create("linear");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, small_and_odd_shapes);
+    tcase_add_test(tc, long_rows_cut_into_k_blocks);
+    tcase_add_test(tc, electra_small_shapes);
+    tcase_add_test(tc, empty_dimensions);
+    tcase_add_test(tc, bad_arguments_are_refused);
+    tcase_add_test(tc, kernel_choice_follows_the_cpu);
+    tcase_add_test(tc, reference_activations_match_double_formulas);
+    tcase_add_test(tc, fused_activations_match_double_formulas);
+    suite_add_tcase(s, tc);
+    return s;
+}
