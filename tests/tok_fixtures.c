@@ -59,6 +59,30 @@ electra_tokenizer *tok_load(const char *path, const electra_options *options)
     return t;
 }
 
+int tok_pieces_equal(const electra_tokenizer *t, const electra_encoding *e, const cJSON *tokens,
+                     const cJSON *pair_tokens)
+{
+    const int32_t *ids = electra_encoding_ids(e, 0);
+    const int32_t *seq = electra_encoding_sequence_ids(e, 0);
+    const cJSON *lists[2] = {tokens, pair_tokens};
+    size_t i = 0, n = electra_encoding_length(e, 0);
+    for (int s = 0; s < 2; s++) {
+        const cJSON *x;
+        cJSON_ArrayForEach(x, lists[s])
+        {
+            while (i < n && seq[i] != s)
+                i++;
+            if (i == n || strcmp(electra_tokenizer_id_to_token(t, ids[i]), x->valuestring) != 0)
+                return 0;
+            i++;
+        }
+    }
+    for (; i < n; i++)
+        if (seq[i] >= 0)
+            return 0;
+    return 1;
+}
+
 int tok_ints_equal(const cJSON *a, const int32_t *v, size_t n)
 {
     if (!cJSON_IsArray(a) || (size_t)cJSON_GetArraySize(a) != n)

@@ -31,6 +31,10 @@ void tok_records_free(struct tok_records *r);
  * test when it does not load. */
 electra_tokenizer *tok_load(const char *path, const electra_options *options);
 
+/* Whether the word pieces of row 0 (inserted [CLS]/[SEP] left out) are
+ * the JSON string lists tokens then pair_tokens (may be NULL). */
+int tok_pieces_equal(const electra_tokenizer *t, const electra_encoding *e, const cJSON *tokens,
+                     const cJSON *pair_tokens);
 /* Whether the JSON array a holds exactly v[0..n). */
 int tok_ints_equal(const cJSON *a, const int32_t *v, size_t n);
 /* Whether a holds the [begin, end] pairs of off[0..2n). */
