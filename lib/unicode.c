@@ -52,9 +52,15 @@ static utf8proc_category_t category(int32_t cp)
 
 const char *el_uni_category(int32_t cp)
 {
+    /* In utf8proc_category_t order. */
+    static const char names[][3] = {"Cn", "Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc",
+                                    "Me", "Nd", "Nl", "No", "Pc", "Pd", "Ps", "Pe",
+                                    "Pi", "Pf", "Po", "Sm", "Sc", "Sk", "So", "Zs",
+                                    "Zl", "Zp", "Cc", "Cf", "Cs", "Co"};
     if (cp < 0 || cp > 0x10FFFF)
         return "Cn";
-    return utf8proc_category_string(category(cp));
+    unsigned c = (unsigned)category(cp);
+    return c < sizeof names / sizeof names[0] ? names[c] : "Cn";
 }
 
 int el_uni_lower(int32_t cp, int32_t out[2])
