@@ -239,6 +239,17 @@ START_TEST(fixture_truncated_in_each_section)
 }
 END_TEST
 
+START_TEST(allocation_failures_are_clean)
+{
+    ck_assert_int_gt(assert_clean_alloc_failures(el_load_safetensors, test_data("small.safetensors")),
+                     3);
+    REQUIRE_FIXTURES();
+    assert_clean_alloc_failures(
+        el_load_safetensors_index,
+        fixture_path("models/tiny-discriminator-sharded/model.safetensors.index.json"));
+}
+END_TEST
+
 START_TEST(missing_files_are_io_errors)
 {
     ck_assert_int_eq(load_status(el_load_safetensors, "/nonexistent/model.safetensors"),
@@ -266,6 +277,7 @@ Suite *make_safetensors_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, small_file_values);
     tcase_add_test(tc, every_truncation_and_byte_change_fails_cleanly);
+    tcase_add_test(tc, allocation_failures_are_clean);
     tcase_add_test(tc, missing_files_are_io_errors);
     suite_add_tcase(s, tc);
     return s;

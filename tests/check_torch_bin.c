@@ -270,6 +270,14 @@ START_TEST(zip_fixture_truncated_or_damaged)
 }
 END_TEST
 
+START_TEST(allocation_failures_are_clean)
+{
+    ck_assert_int_gt(assert_clean_alloc_failures(el_load_torch_bin, test_data("legacy_views.bin")),
+                     50);
+    ck_assert_int_gt(assert_clean_alloc_failures(el_load_torch_bin, test_data("proto4.bin")), 50);
+}
+END_TEST
+
 START_TEST(not_torch_files)
 {
     ck_assert_int_eq(load_status(el_load_torch_bin, "/nonexistent/pytorch_model.bin"),
@@ -300,6 +308,7 @@ Suite *make_torch_bin_suite(void)
     tcase_add_test(tc, legacy_views_strides_and_dtypes);
     tcase_add_test(tc, zip_variants_load_alike);
     tcase_add_test(tc, every_truncation_and_byte_change_is_safe);
+    tcase_add_test(tc, allocation_failures_are_clean);
     tcase_add_test(tc, not_torch_files);
     suite_add_tcase(s, tc);
     return s;
