@@ -40,20 +40,32 @@
 #define KC_MAX 384
 /* Bytes of packed weights one task keeps in L2 (of 2 MiB, shared with
  * the rows of x and y). */
+#ifndef L2_PANEL_BUDGET
 #define L2_PANEL_BUDGET (512 * 1024)
+#endif
+/* With several threads: tasks per thread, and the least work worth a
+ * task (about 6 us). */
+#ifndef TASKS_PER_THREAD
+#define TASKS_PER_THREAD 8
+#endif
+#define MIN_TASK_FLOPS 1e6
 /* Row tiles per task in the K-blocked order: bounds the partial sums
  * (MAX_TASK_TILES * MR * NR floats on the stack) and the rows of x that
  * must stay in L2 (12 KiB per tile per 256 of K). */
 #define MAX_TASK_TILES 16
 
 typedef void (*tile_fn)(size_t kc, const float *a, size_t lda, const float *b,
-                        const float *c_in, float *c_out);
+                        const float *c_in, float *c_out, const float *next);
 
-/* c_out[mr][NR] = (c_in ? c_in : 0) + a[mr][0..kc) * b[0..kc)[NR]. */
-static inline __attribute__((always_inline)) void tile(const int mr, size_t kc,
-                                                       const float *a, size_t lda,
+/* c_out[mr][NR] = (c_in ? c_in : 0) + a[mr][0..kc) * b[0..kc)[NR].
+ * With prefetch, it also asks for the kc x NR weights at `next` into L2,
+ * at the pace it consumes b: the first row tile of a task streams the
+ * weights from L3 or memory, and the hardware prefetcher alone lets the
+ * FMAs wait for them. */
+static inline __attribute__((always_inline)) void tile(const int mr, const int prefetch,
+                                                       size_t kc, const float *a, size_t lda,
                                                        const float *b, const float *c_in,
-                                                       float *c_out)
+                                                       float *c_out, const float *next)
 {
     __m512 acc[MR][NV];
 #pragma GCC unroll 12
@@ -67,6 +79,10 @@ static inline __attribute__((always_inline)) void tile(const int mr, size_t kc,
 #pragma GCC unroll 2
         for (int v = 0; v < NV; v++)
             w[v] = _mm512_load_ps(b + k * NR + 16 * v);
+        if (prefetch)
+#pragma GCC unroll 2
+            for (int v = 0; v < NV; v++)
+                _mm_prefetch((const char *)(next + k * NR + 16 * v), _MM_HINT_T1);
 #pragma GCC unroll 12
         for (int i = 0; i < mr; i++) {
             const __m512 xi = _mm512_set1_ps(a[i * lda + k]);
@@ -84,9 +100,15 @@ static inline __attribute__((always_inline)) void tile(const int mr, size_t kc,
 
 #define TILE(rows)                                                                      \
     static void tile_##rows(size_t kc, const float *a, size_t lda, const float *b,      \
-                            const float *c_in, float *c_out)                            \
+                            const float *c_in, float *c_out, const float *next)         \
     {                                                                                   \
-        tile(rows, kc, a, lda, b, c_in, c_out);                                         \
+        tile(rows, 0, kc, a, lda, b, c_in, c_out, next);                                \
+    }                                                                                   \
+    static void tile_##rows##_prefetch(size_t kc, const float *a, size_t lda,           \
+                                       const float *b, const float *c_in, float *c_out, \
+                                       const float *next)                               \
+    {                                                                                   \
+        tile(rows, 1, kc, a, lda, b, c_in, c_out, next);                                \
     }
 TILE(1)
 TILE(2)
@@ -102,9 +124,13 @@ TILE(11)
 TILE(12)
 #undef TILE
 
-static const tile_fn tiles[MR + 1] = {NULL,    tile_1,  tile_2, tile_3, tile_4,
-                                      tile_5,  tile_6,  tile_7, tile_8, tile_9,
-                                      tile_10, tile_11, tile_12};
+/* tiles[prefetch][rows] */
+static const tile_fn tiles[2][MR + 1] = {
+    {NULL, tile_1, tile_2, tile_3, tile_4, tile_5, tile_6, tile_7, tile_8, tile_9, tile_10,
+     tile_11, tile_12},
+    {NULL, tile_1_prefetch, tile_2_prefetch, tile_3_prefetch, tile_4_prefetch,
+     tile_5_prefetch, tile_6_prefetch, tile_7_prefetch, tile_8_prefetch, tile_9_prefetch,
+     tile_10_prefetch, tile_11_prefetch, tile_12_prefetch}};
 
 /* y[rows, col0 .. col0+NR) = act(acc + bias) (+ residual), masked at n. */
 static void epilogue(const el_gemm_args *g, const float *acc, size_t row0, size_t rows,
@@ -133,17 +159,18 @@ static void epilogue(const el_gemm_args *g, const float *acc, size_t row0, size_
 
 typedef struct plan {
     const el_gemm_args *g;
-    size_t tiles, panels;           /* row tiles (<= MR rows each), NR-wide panels */
-    size_t task_tiles, task_panels; /* per task */
-    size_t panel_blocks;            /* tasks across n */
-    size_t kc;                      /* K block; >= k: unblocked */
+    size_t tiles, panels;         /* row tiles (<= MR rows each), NR-wide panels */
+    size_t row_groups, col_groups; /* tasks = row_groups x col_groups */
+    size_t kc;                    /* K block; >= k: unblocked */
 } plan;
 
-/* Row tiles split m as evenly as possible, so none is much thinner than
- * MR (a 128-row input gives 7 tiles of 12 and 4 of 11, not 10 + one 8). */
-static size_t tile_start(const plan *p, size_t t)
+/* Item i of `count` split into `groups` parts that differ by at most one:
+ * part g starts at g * count / groups. Row tiles split m this way too, so
+ * that none is much thinner than MR (128 rows: 7 tiles of 12 and 4 of 11,
+ * not 10 + one of 8). */
+static size_t part_start(size_t part, size_t count, size_t groups)
 {
-    return t * p->g->m / p->tiles;
+    return part * count / groups;
 }
 
 static void run_task(void *arg, size_t task)
@@ -151,18 +178,27 @@ static void run_task(void *arg, size_t task)
     const plan *p = arg;
     const el_gemm_args *g = p->g;
     const size_t k = g->k;
-    const size_t t0 = task / p->panel_blocks * p->task_tiles;
-    const size_t t1 = t0 + p->task_tiles < p->tiles ? t0 + p->task_tiles : p->tiles;
-    const size_t p0 = task % p->panel_blocks * p->task_panels;
-    const size_t p1 = p0 + p->task_panels < p->panels ? p0 + p->task_panels : p->panels;
+    /* Row groups vary fastest: tasks claimed one after another share a
+     * block of weights. */
+    const size_t rg = task % p->row_groups, cg = task / p->row_groups;
+    const size_t t0 = part_start(rg, p->tiles, p->row_groups);
+    const size_t t1 = part_start(rg + 1, p->tiles, p->row_groups);
+    const size_t p0 = part_start(cg, p->panels, p->col_groups);
+    const size_t p1 = part_start(cg + 1, p->panels, p->col_groups);
     float acc[MR * NR] __attribute__((aligned(64)));
 
+    /* The weights of this task end here: the first row tile prefetches
+     * the slice that follows the one it reads, when that lies before. */
+    const float *end = g->panels + p1 * k * NR;
     if (p->kc >= k) {
         for (size_t t = t0; t < t1; t++) {
-            const size_t r0 = tile_start(p, t), rows = tile_start(p, t + 1) - r0;
+            const size_t r0 = part_start(t, g->m, p->tiles);
+            const size_t rows = part_start(t + 1, g->m, p->tiles) - r0;
             const float *a = g->x + r0 * k;
             for (size_t q = p0; q < p1; q++) {
-                tiles[rows](k, a, k, g->panels + q * k * NR, NULL, acc);
+                const float *b = g->panels + q * k * NR;
+                const int prefetch = t == t0 && b + 2 * k * NR <= end;
+                tiles[prefetch][rows](k, a, k, b, NULL, acc, b + k * NR);
                 epilogue(g, acc, r0, rows, q * NR);
             }
         }
@@ -175,11 +211,14 @@ static void run_task(void *arg, size_t task)
         for (size_t k0 = 0; k0 < k; k0 += p->kc) {
             const size_t kc = k - k0 < p->kc ? k - k0 : p->kc;
             const int last = k0 + kc == k;
+            const float *b = panel + k0 * NR;
             for (size_t t = t0; t < t1; t++) {
-                const size_t r0 = tile_start(p, t), rows = tile_start(p, t + 1) - r0;
+                const size_t r0 = part_start(t, g->m, p->tiles);
+                const size_t rows = part_start(t + 1, g->m, p->tiles) - r0;
                 float *part = partial + (t - t0) * MR * NR;
-                tiles[rows](kc, g->x + r0 * k + k0, k, panel + k0 * NR, k0 ? part : NULL,
-                            last ? acc : part);
+                const int prefetch = t == t0 && b + 2 * kc * NR <= end;
+                tiles[prefetch][rows](kc, g->x + r0 * k + k0, k, b, k0 ? part : NULL,
+                                      last ? acc : part, b + kc * NR);
                 if (last)
                     epilogue(g, acc, r0, rows, q * NR);
             }
@@ -192,6 +231,16 @@ static size_t ceil_div(size_t a, size_t b)
     return (a + b - 1) / b;
 }
 
+static size_t max_size(size_t a, size_t b)
+{
+    return a > b ? a : b;
+}
+
+static size_t min_size(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
 static void forward(const el_gemm_args *g, el_threadpool *pool)
 {
     if (g->m == 0 || g->n == 0)
@@ -199,29 +248,24 @@ static void forward(const el_gemm_args *g, el_threadpool *pool)
     plan p = {.g = g, .tiles = ceil_div(g->m, MR), .panels = ceil_div(g->n, NR)};
     /* The K blocks fix the rounding, so they depend on k alone. */
     p.kc = g->k <= KC_MAX ? g->k : ceil_div(g->k, ceil_div(g->k, KC));
-    const size_t panel_bytes = (g->k ? g->k : 1) * NR * sizeof(float);
-    p.task_panels = L2_PANEL_BUDGET / panel_bytes ? L2_PANEL_BUDGET / panel_bytes : 1;
-    if (p.task_panels > p.panels)
-        p.task_panels = p.panels;
-    p.task_tiles = p.tiles;
-    if (p.kc < g->k && p.task_tiles > MAX_TASK_TILES)
-        p.task_tiles = MAX_TASK_TILES;
+    const size_t panel_bytes = max_size(g->k, 1) * NR * sizeof(float);
+    p.col_groups = ceil_div(p.panels, max_size(L2_PANEL_BUDGET / panel_bytes, 1));
+    p.row_groups = p.kc < g->k ? ceil_div(p.tiles, MAX_TASK_TILES) : 1;
 
-    /* Enough tasks that dynamic claiming evens out the threads: halve the
-     * larger side until there are four per thread. */
+    /* With threads, enough tasks that dynamic claiming evens them out, but
+     * none so small that claiming it costs more than it saves. Split
+     * across n first: the weights are the big operand, and each thread
+     * should stream its own part of them. */
     const size_t threads = (size_t)el_threadpool_size(pool);
-    const size_t want = threads > 1 ? 4 * threads : 1;
-    for (;;) {
-        size_t count = ceil_div(p.tiles, p.task_tiles) * ceil_div(p.panels, p.task_panels);
-        if (count >= want || (p.task_tiles == 1 && p.task_panels == 1))
-            break;
-        if (p.task_tiles >= p.task_panels)
-            p.task_tiles = ceil_div(p.task_tiles, 2);
-        else
-            p.task_panels = ceil_div(p.task_panels, 2);
-    }
-    p.panel_blocks = ceil_div(p.panels, p.task_panels);
-    el_parallel_for(pool, ceil_div(p.tiles, p.task_tiles) * p.panel_blocks, run_task, &p);
+    const double flops = 2.0 * (double)g->m * (double)g->n * (double)max_size(g->k, 1);
+    size_t want = threads > 1 ? TASKS_PER_THREAD * threads : 1;
+    if ((double)want * MIN_TASK_FLOPS > flops)
+        want = max_size((size_t)(flops / MIN_TASK_FLOPS), 1);
+    if (p.col_groups * p.row_groups < want)
+        p.col_groups = max_size(p.col_groups, min_size(p.panels, ceil_div(want, p.row_groups)));
+    if (p.col_groups * p.row_groups < want)
+        p.row_groups = max_size(p.row_groups, min_size(p.tiles, ceil_div(want, p.col_groups)));
+    el_parallel_for(pool, p.row_groups * p.col_groups, run_task, &p);
 }
 
 #pragma GCC pop_options

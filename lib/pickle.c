@@ -257,6 +257,8 @@ static electra_status pop_mark(el_pickle *vm, size_t *start)
 /* Append items[0, n) to a tuple, list or dict. */
 static electra_status extend(el_pickle *vm, el_pk_obj *seq, el_pk_obj *const *items, size_t n)
 {
+    if (n == 0)
+        return ELECTRA_OK;
     if (el_grow((void **)&seq->u.seq.items, &seq->u.seq.cap, seq->u.seq.n + n,
                 sizeof *seq->u.seq.items))
         return el_nomem("running a pickle");
@@ -270,7 +272,7 @@ static electra_status make_tuple(el_pickle *vm, size_t n)
 {
     el_pk_obj *t;
     electra_status s = new_obj(vm, EL_PK_TUPLE, &t);
-    if (s == ELECTRA_OK && n)
+    if (s == ELECTRA_OK)
         s = extend(vm, t, vm->stack + vm->sp - n, n);
     if (s)
         return s;

@@ -70,6 +70,59 @@ unsigned long touch_all(const el_tensor_set *set)
     return sum;
 }
 
+/* Allocations left before the next one fails; < 0: never fail. */
+static long allocs_left = -1;
+
+static void *failing_malloc(size_t n, void *user)
+{
+    (void)user;
+    if (allocs_left == 0)
+        return NULL;
+    if (allocs_left > 0)
+        allocs_left--;
+    return malloc(n);
+}
+
+static void *failing_realloc(void *p, size_t n, void *user)
+{
+    (void)user;
+    if (allocs_left == 0)
+        return NULL;
+    if (allocs_left > 0)
+        allocs_left--;
+    return realloc(p, n);
+}
+
+static void plain_free(void *p, void *user)
+{
+    (void)user;
+    free(p);
+}
+
+int assert_clean_alloc_failures(tensor_loader loader, const char *path)
+{
+    ck_assert_int_eq(electra_set_allocator(failing_malloc, failing_realloc, plain_free, NULL),
+                     ELECTRA_OK);
+    int k = 0;
+    for (;; k++) {
+        el_tensor_set *set = NULL;
+        allocs_left = k;
+        electra_status s = el_tensor_set_create(&set);
+        if (s == ELECTRA_OK) {
+            s = loader(set, path);
+            el_tensor_set_free(set);
+        }
+        if (s == ELECTRA_OK)
+            break;
+        ck_assert_msg(s == ELECTRA_ERR_NOMEM, "%s, allocation %d failing: %d %s", path, k, s,
+                      electra_last_error());
+        ck_assert_ptr_nonnull(strstr(electra_last_error(), "out of memory"));
+    }
+    allocs_left = -1;
+    electra_set_allocator(NULL, NULL, NULL, NULL);
+    return k;
+}
+
 const char *test_data(const char *name)
 {
     static char path[4200];

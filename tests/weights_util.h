@@ -21,6 +21,10 @@ const char *write_temp(const char *dir, const char *name, const void *data, size
 /* Sum of every byte of every tensor: reads all data, so that ASan sees
  * any tensor pointing outside its file. */
 unsigned long touch_all(const el_tensor_set *set);
+/* Load path with the 1st, 2nd, ... allocation failing in turn until the
+ * load succeeds: each failure must be ELECTRA_ERR_NOMEM (leaks show under
+ * ASan). Returns how many allocations the load makes. */
+int assert_clean_alloc_failures(tensor_loader loader, const char *path);
 /* tests/data/weights/<name> (static buffer). */
 const char *test_data(const char *name);
 
