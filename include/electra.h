@@ -162,8 +162,7 @@ typedef enum electra_option {
     ELECTRA_OPT_MAX_ANSWER_LENGTH = 33, /* int, tokens, 15 */
     ELECTRA_OPT_DOC_STRIDE = 34,      /* int, tokens, 128 */
     ELECTRA_OPT_ALLOW_NO_ANSWER = 35, /* int, 0; 1 = may answer "" */
-    ELECTRA_OPT_MAX_QUESTION_LENGTH = 36, /* int, tokens, 64 */
-    ELECTRA_OPT_CLASSIFY_FUNCTION = 37 /* electra_classify_function, AUTO */
+    ELECTRA_OPT_CLASSIFY_FUNCTION = 36 /* electra_classify_function, AUTO */
 } electra_option;
 
 typedef enum electra_truncation {
@@ -456,7 +455,9 @@ ELECTRA_API electra_status electra_tag(electra_context *context, const char *tex
                                        size_t text_length, const electra_options *options,
                                        electra_result **out);
 /* ElectraForQuestionAnswering (TOP_K, MAX_ANSWER_LENGTH, DOC_STRIDE,
- * MAX_QUESTION_LENGTH, ALLOW_NO_ANSWER). */
+ * ALLOW_NO_ANSWER). Contexts longer than the model's window (384 tokens or
+ * the model's positions, whichever is less) are read in overlapping
+ * windows. */
 ELECTRA_API electra_status electra_answer(electra_context *context, const char *question,
                                           size_t question_length, const char *text,
                                           size_t text_length,

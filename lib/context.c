@@ -42,6 +42,8 @@ ELECTRA_API void electra_context_free(electra_context *context)
         return;
     el_threadpool_free(context->pool);
     el_free_aligned(context->arena);
+    electra_encoding_free(context->encoding);
+    electra_options_free(context->encode_options);
     el_free(context);
 }
 

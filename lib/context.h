@@ -35,6 +35,11 @@ struct electra_context {
     float *attn_scratch;
     float *logits;
     int32_t *ids, *mask, *types; /* batch x seq copies for encodings */
+
+    /* Tasks: the tokenizer's output and the options it is called with,
+     * created on first use and reused. */
+    electra_encoding *encoding;
+    electra_options *encode_options;
 };
 
 /* Make sure the arena holds a batch x seq pass with logit_floats floats
@@ -47,6 +52,9 @@ electra_status el_forward_trunk(electra_context *ctx, size_t batch, size_t seq,
                                 const int32_t *ids, const int32_t *mask, const int32_t *types);
 /* Run the model's head on the trunk output into ctx->logits. */
 void el_forward_head(electra_context *ctx);
+/* The generator head on chosen token rows only (fill-mask needs just the
+ * [MASK] positions): n x vocab logits into out. */
+void el_forward_mlm_rows(electra_context *ctx, const size_t *rows, size_t n, float *out);
 /* The head's output size for a batch x seq pass (rows x cols); 0 x 0 for
  * a bare model. */
 void el_head_output_shape(const electra_model *m, size_t batch, size_t seq, size_t *rows,

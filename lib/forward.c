@@ -157,3 +157,15 @@ void el_forward_head(electra_context *ctx)
         break;
     }
 }
+
+void el_forward_mlm_rows(electra_context *ctx, const size_t *rows, size_t n, float *out)
+{
+    const electra_model *m = ctx->model;
+    size_t H = (size_t)m->cfg.hidden_size;
+    for (size_t i = 0; i < n; i++)
+        memcpy(ctx->tmp + i * H, ctx->hidden + rows[i] * H, H * sizeof(float));
+    el_linear_forward(&m->gen_dense, ctx->tmp, n, ctx->head, EL_ACT_GELU, NULL, ctx->pool);
+    el_layer_norm(ctx->head, ctx->head, n, (size_t)m->cfg.embedding_size, m->gen_ln_gain,
+                  m->gen_ln_bias, (float)m->cfg.layer_norm_eps, ctx->pool);
+    el_linear_forward(&m->gen_lm, ctx->head, n, out, EL_ACT_NONE, NULL, ctx->pool);
+}

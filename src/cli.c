@@ -20,9 +20,10 @@ int cli_error(const char *cmd, int code, const char *fmt, ...)
 
 int cli_status_error(const char *cmd, electra_status status, const char *detail)
 {
+    /* The library's message says what went wrong; the status text is the
+     * fallback when there is none. */
     const char *msg = detail && *detail ? detail : electra_last_error();
-    return cli_error(cmd, CLI_FAIL, "%s: %s", electra_status_string(status),
-                     msg && *msg ? msg : "(no detail)");
+    return cli_error(cmd, CLI_FAIL, "%s", msg && *msg ? msg : electra_status_string(status));
 }
 
 int cli_print_json(cJSON *value)

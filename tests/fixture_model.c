@@ -45,6 +45,11 @@ static int32_t *read_matrix(const cJSON *root, const char *key, size_t *batch, s
     return m;
 }
 
+static char *dup_string(const cJSON *v)
+{
+    return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+}
+
 int fixture_inputs_load(const char *model_dir, fixture_inputs *in)
 {
     memset(in, 0, sizeof *in);
@@ -55,6 +60,18 @@ int fixture_inputs_load(const char *model_dir, fixture_inputs *in)
     in->ids = read_matrix(root, "input_ids", &in->batch, &in->seq);
     in->mask = read_matrix(root, "attention_mask", &b2, &s2);
     in->types = read_matrix(root, "token_type_ids", &b3, &s3);
+    const cJSON *texts = cJSON_GetObjectItemCaseSensitive(root, "texts"), *t;
+    in->texts = calloc(in->batch + 1, sizeof *in->texts);
+    in->pairs = calloc(in->batch + 1, sizeof *in->pairs);
+    size_t i = 0;
+    cJSON_ArrayForEach(t, texts)
+    {
+        if (i < in->batch) {
+            in->texts[i] = dup_string(cJSON_GetObjectItemCaseSensitive(t, "text"));
+            in->pairs[i] = dup_string(cJSON_GetObjectItemCaseSensitive(t, "pair"));
+        }
+        i++;
+    }
     cJSON_Delete(root);
     if (!in->ids || !in->mask || !in->types || b2 != in->batch || s2 != in->seq ||
         b3 != in->batch || s3 != in->seq) {
@@ -66,6 +83,12 @@ int fixture_inputs_load(const char *model_dir, fixture_inputs *in)
 
 void fixture_inputs_free(fixture_inputs *in)
 {
+    for (size_t i = 0; in->texts && i < in->batch; i++) {
+        free(in->texts[i]);
+        free(in->pairs[i]);
+    }
+    free(in->texts);
+    free(in->pairs);
     free(in->ids);
     free(in->mask);
     free(in->types);

@@ -10,6 +10,7 @@
 typedef struct fixture_inputs {
     size_t batch, seq;
     int32_t *ids, *mask, *types; /* batch x seq */
+    char **texts, **pairs;       /* batch strings; pairs[i] NULL when none */
 } fixture_inputs;
 
 typedef struct fixture_array {

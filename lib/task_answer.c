@@ -1,0 +1,148 @@
+/* task_answer.c - electra_answer, as transformers' question-answering
+ * pipeline (4.34, fast-tokenizer path): the context is read in windows of
+ * the question + a slice of the context (overlapping by DOC_STRIDE tokens);
+ * in each window start and end logits outside the context (and padding)
+ * are set to -10000, both are softmaxed, [CLS] is zeroed, and a span
+ * (start <= end < start + MAX_ANSWER_LENGTH, both in the context) scores
+ * start_prob * end_prob. The best TOP_K spans over all windows win;
+ * ALLOW_NO_ANSWER adds "" scored by the lowest [CLS]-[CLS] product. */
+#include <math.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "options.h"
+#include "task.h"
+
+/* transformers' pipeline reads at most 384 tokens at a time. */
+#define QA_MAX_SEQ_LEN 384
+
+struct span {
+    double score;
+    size_t start, end; /* byte offsets into the context */
+};
+
+struct answers {
+    struct span *best;
+    size_t k, n;
+};
+
+/* Keep the k best spans, best first; an equal score keeps the earlier. */
+static void offer(struct answers *a, double score, size_t start, size_t end)
+{
+    if (a->n == a->k && !(score > a->best[a->k - 1].score))
+        return;
+    size_t j = a->n < a->k ? a->n++ : a->k - 1;
+    while (j > 0 && score > a->best[j - 1].score) {
+        a->best[j] = a->best[j - 1];
+        j--;
+    }
+    a->best[j] = (struct span){score, start, end};
+}
+
+/* Softmax over a window's positions with undesired ones at -10000. */
+static void masked_softmax(const float *logits, const int *wanted, size_t n, double *out)
+{
+    double mx = -INFINITY, sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = wanted[i] ? logits[2 * i] : -10000.0;
+        mx = out[i] > mx ? out[i] : mx;
+    }
+    for (size_t i = 0; i < n; i++)
+        sum += out[i] = exp(out[i] - mx);
+    for (size_t i = 0; i < n; i++)
+        out[i] /= sum;
+}
+
+static electra_status answer_windows(electra_context *ctx, const electra_options *options,
+                                     struct answers *a, double *null_score)
+{
+    const electra_encoding *e = ctx->encoding;
+    size_t rows = electra_encoding_rows(e), seq = electra_encoding_length(e, 0);
+    size_t max_len = (size_t)el_opt_int(options, ELECTRA_OPT_MAX_ANSWER_LENGTH);
+    int32_t cls = electra_tokenizer_special_id(ctx->model->tokenizer, ELECTRA_TOKEN_CLS);
+    int *wanted = el_malloc_array(seq, sizeof *wanted);
+    double *start = el_malloc_array(seq, sizeof *start), *end = el_malloc_array(seq, sizeof *end);
+    if (!wanted || !start || !end) {
+        el_free(wanted);
+        el_free(start);
+        el_free(end);
+        return el_nomem("answering");
+    }
+    for (size_t r = 0; r < rows; r++) {
+        const int32_t *ids = electra_encoding_ids(e, r);
+        const int32_t *seq_ids = electra_encoding_sequence_ids(e, r);
+        const int32_t *mask = electra_encoding_attention_mask(e, r);
+        const size_t *off = electra_encoding_offsets(e, r);
+        /* Context tokens may answer; [CLS] stays in the softmax. */
+        for (size_t i = 0; i < seq; i++)
+            wanted[i] = mask[i] && (seq_ids[i] == 1 || ids[i] == cls);
+        const float *logits = ctx->logits + r * seq * 2;
+        masked_softmax(logits, wanted, seq, start);
+        masked_softmax(logits + 1, wanted, seq, end);
+        double null = start[0] * end[0];
+        if (null < *null_score)
+            *null_score = null;
+        start[0] = end[0] = 0.0;
+        for (size_t i = 0; i < seq; i++) {
+            if (!wanted[i])
+                continue;
+            for (size_t j = i; j < seq && j - i < max_len; j++)
+                if (wanted[j])
+                    offer(a, start[i] * end[j], off[2 * i], off[2 * j + 1]);
+        }
+    }
+    el_free(wanted);
+    el_free(start);
+    el_free(end);
+    return ELECTRA_OK;
+}
+
+ELECTRA_API electra_status electra_answer(electra_context *context, const char *question,
+                                          size_t question_length, const char *text,
+                                          size_t text_length, const electra_options *options,
+                                          electra_result **out)
+{
+    electra_status s = el_task_begin(context, ELECTRA_HEAD_QUESTION_ANSWERING, "answer", question,
+                                     question_length, out);
+    if (s)
+        return s;
+    if (!text && text_length)
+        return el_context_fail(context, el_fail(ELECTRA_ERR_INVALID_ARGUMENT,
+                                                "answer: context text is NULL"));
+    size_t window = (size_t)context->model->cfg.max_positions;
+    if (window > QA_MAX_SEQ_LEN)
+        window = QA_MAX_SEQ_LEN;
+    size_t stride = (size_t)el_opt_int(options, ELECTRA_OPT_DOC_STRIDE);
+    if (stride > window / 2)
+        stride = window / 2; /* the pipeline's own default never exceeds half a window */
+    size_t k = (size_t)el_opt_int(options, ELECTRA_OPT_TOP_K);
+    struct answers a = {.k = k ? k : 1};
+    double null_score = INFINITY;
+    electra_result *r = NULL;
+    a.best = el_malloc_array(a.k, sizeof *a.best);
+    s = a.best ? el_result_create(&r) : el_nomem("answering");
+    if (!s)
+        s = el_task_encode_windows(context, question, question_length, text, text_length, window,
+                                   stride);
+    if (!s)
+        s = el_task_forward_trunk(context);
+    if (!s) {
+        el_forward_head(context);
+        s = answer_windows(context, options, &a, &null_score);
+    }
+    for (size_t i = 0; !s && i < a.n; i++) {
+        el_item it = {.id = -1, .start = a.best[i].start, .end = a.best[i].end,
+                      .score = a.best[i].score};
+        s = el_result_add(r, &it, NULL, 0, text + it.start, it.end - it.start);
+    }
+    if (!s && el_opt_int(options, ELECTRA_OPT_ALLOW_NO_ANSWER) && isfinite(null_score)) {
+        el_item it = {.id = -1, .score = null_score, .flag = 1};
+        s = el_result_add(r, &it, NULL, 0, "", 0);
+        if (!s) {
+            el_result_sort_by_score(r, 0, el_result_size(r));
+            el_result_truncate(r, a.k);
+        }
+    }
+    el_free(a.best);
+    return el_task_end(context, s, r, out);
+}
