@@ -220,6 +220,8 @@ electra_status el_load_safetensors_index(el_tensor_set *set, const char *index_p
     if (!root)
         return el_fail(ELECTRA_ERR_FORMAT, "%s: not valid JSON", index_path);
     char *dir = NULL;
+    const char **shards = NULL; /* distinct shard names, in cJSON's strings */
+    size_t n_shards = 0, shards_cap = 0;
     const cJSON *map = cJSON_GetObjectItemCaseSensitive(root, "weight_map");
     if (!cJSON_IsObject(map)) {
         s = el_fail(ELECTRA_ERR_FORMAT, "%s: no weight_map object", index_path);
@@ -231,7 +233,9 @@ electra_status el_load_safetensors_index(el_tensor_set *set, const char *index_p
         s = el_nomem("reading a shard index");
         goto done;
     }
-    /* Load each distinct shard once, in the order the map first names it. */
+    /* Load each distinct shard once, in the order the map first names it.
+     * Every distinct name must load, so their number is bounded by the
+     * files that exist, not by the size of the map. */
     const cJSON *e;
     cJSON_ArrayForEach(e, map)
     {
@@ -240,14 +244,16 @@ electra_status el_load_safetensors_index(el_tensor_set *set, const char *index_p
                         index_path, e->string ? e->string : "?");
             goto done;
         }
-        int seen = 0;
-        for (const cJSON *p = map->child; p != e; p = p->next)
-            if (strcmp(p->valuestring, e->valuestring) == 0) {
-                seen = 1;
-                break;
-            }
-        if (seen)
+        size_t k = 0;
+        while (k < n_shards && strcmp(shards[k], e->valuestring) != 0)
+            k++;
+        if (k < n_shards)
             continue;
+        if (el_grow((void **)&shards, &shards_cap, n_shards + 1, sizeof *shards)) {
+            s = el_nomem("reading a shard index");
+            goto done;
+        }
+        shards[n_shards++] = e->valuestring;
         char *shard = el_path_join(dir, e->valuestring);
         if (!shard) {
             s = el_nomem("reading a shard index");
@@ -268,6 +274,7 @@ electra_status el_load_safetensors_index(el_tensor_set *set, const char *index_p
     }
     el_tensor_set_set_format(set, "sharded safetensors");
 done:
+    el_free(shards);
     el_free(dir);
     cJSON_Delete(root);
     return s;

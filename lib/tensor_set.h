@@ -80,11 +80,17 @@ const char *el_tensor_set_format(const el_tensor_set *set);
 /* Loaders: append every tensor of a file to the set. Errors name the file
  * and the offending tensor or byte offset. */
 electra_status el_load_safetensors(el_tensor_set *set, const char *path);
-/* model.safetensors.index.json: loads every shard its weight_map names. */
+/* model.safetensors.index.json: loads every shard its weight_map names
+ * (plain file names in the index's directory) and checks that each key
+ * is in the set. Format: "sharded safetensors". */
 electra_status el_load_safetensors_index(el_tensor_set *set, const char *index_path);
 /* pytorch_model.bin, zip (torch >= 1.6) or legacy format, detected from
- * the first bytes. The pickle is interpreted by a safe subset: never
- * executed. */
+ * the first bytes. The pickle is interpreted by a safe subset (pickle.h):
+ * never executed; anything beyond a state dict is
+ * ELECTRA_ERR_UNSAFE_PICKLE. Tensors sharing a storage (a tied head)
+ * share data; contiguous views point into the mapping, strided ones are
+ * copied (all copies together at most the file's size), broadcast views
+ * are refused. Format: "pytorch zip" or "pytorch legacy". */
 electra_status el_load_torch_bin(el_tensor_set *set, const char *path);
 
 #endif

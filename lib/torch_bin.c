@@ -57,9 +57,10 @@ static void gather(unsigned char *dst, const el_pk_tensor *t, size_t numel, size
     }
 }
 
-/* Check a view against its storage and add it to the set. */
+/* Check a view against its storage and add it to the set. *copy_budget
+ * is what strided copies may still allocate. */
 static electra_status add_tensor(el_tensor_set *set, const char *path, const char *name,
-                                 const el_pk_tensor *t)
+                                 const el_pk_tensor *t, size_t *copy_budget)
 {
     const el_pk_storage *st = t->storage;
     size_t esize = el_dtype_size(st->dtype);
@@ -97,6 +98,12 @@ static electra_status add_tensor(el_tensor_set *set, const char *path, const cha
                        "%s: tensor %s: a view of %lld elements over a storage of %lld "
                        "(broadcast views are not supported)",
                        path, name, (long long)numel, (long long)st->numel);
+    /* Many strided views of one storage could each ask for a copy of it:
+     * all copies together may not outgrow the file. */
+    if ((size_t)numel * esize > *copy_budget)
+        return el_fail(ELECTRA_ERR_UNSUPPORTED,
+                       "%s: tensor %s: strided copies would outgrow the file", path, name);
+    *copy_budget -= (size_t)numel * esize;
     unsigned char *copy = el_malloc_array((size_t)numel, esize);
     if (!copy)
         return el_nomem("copying a strided tensor");
@@ -109,8 +116,10 @@ static electra_status add_tensor(el_tensor_set *set, const char *path, const cha
 }
 
 /* Every storage has its data by now: add the dict's tensors. */
-static electra_status add_state_dict(el_tensor_set *set, const char *path, const el_pk_obj *dict)
+static electra_status add_state_dict(el_tensor_set *set, const char *path, const el_pk_obj *dict,
+                                     size_t file_size)
 {
+    size_t copy_budget = file_size;
     if (!dict || dict->kind != EL_PK_DICT)
         return el_fail(ELECTRA_ERR_FORMAT, "%s: the pickle holds %s, not a state dict", path,
                        dict ? el_pk_kind_name(dict->kind) : "nothing");
@@ -122,7 +131,8 @@ static electra_status add_state_dict(el_tensor_set *set, const char *path, const
         if (value->kind != EL_PK_TENSOR)
             return el_fail(ELECTRA_ERR_FORMAT, "%s: state dict entry %s is %s, not a tensor",
                            path, key->u.str.bytes, el_pk_kind_name(value->kind));
-        electra_status s = add_tensor(set, path, key->u.str.bytes, value->u.tensor);
+        electra_status s =
+            add_tensor(set, path, key->u.str.bytes, value->u.tensor, &copy_budget);
         if (s)
             return s;
     }
@@ -225,7 +235,7 @@ static electra_status load_zip(el_tensor_set *set, const char *path, const unsig
         goto done;
     if ((s = zip_storages(pk, zip, path, pkl->name, prefix_len)))
         goto done;
-    s = add_state_dict(set, path, el_pickle_result(pk));
+    s = add_state_dict(set, path, el_pickle_result(pk), size);
     if (s == ELECTRA_OK)
         el_tensor_set_set_format(set, "pytorch zip");
 done:
@@ -359,7 +369,7 @@ static electra_status load_legacy(el_tensor_set *set, const char *path,
     if (s == ELECTRA_OK)
         s = legacy_storages(dict, el_pickle_result(keys), path, bytes, size, pos);
     if (s == ELECTRA_OK)
-        s = add_state_dict(set, path, el_pickle_result(dict));
+        s = add_state_dict(set, path, el_pickle_result(dict), size);
     if (s == ELECTRA_OK)
         el_tensor_set_set_format(set, "pytorch legacy");
     el_pickle_free(keys);

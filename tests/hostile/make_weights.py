@@ -482,6 +482,11 @@ def pickle_cases():
        state_dict([("w", tensor("FloatStorage", "0", 4, 0, [3], [2**63 - 1]))]))
     pk("pk_broadcast_view.bin", "ELECTRA_ERR_UNSUPPORTED", "broadcast views are not supported",
        state_dict([("w", tensor("FloatStorage", "0", 4, 0, [1000, 1000], [0, 0]))]))
+    case("pk_strided_copies_budget.bin", "ELECTRA_ERR_UNSUPPORTED",
+         "strided copies would outgrow the file",
+         torch_zip(state_dict([("t%d" % i, tensor("FloatStorage", "0", 256, 0, [16, 16], [1, 16]))
+                               for i in range(10)]),
+                   [("0", f32(range(256)))]))
     pk("pk_build_on_list.bin", "ELECTRA_ERR_UNSAFE_PICKLE", "BUILD on a list is not allowed",
        PROTO2 + b"]}b.")
     pk("pk_ordered_dict_args.bin", "ELECTRA_ERR_FORMAT", "OrderedDict called with 1 arguments",
