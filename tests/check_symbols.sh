@@ -22,9 +22,9 @@ ${CC:-cc} -E -P -DELECTRA_BUILDING_LIBRARY "$top_srcdir/include/electra.h" | tr 
     sed 's/;/;\n/g' | grep 'visibility("default")' | sed 's/.*visibility("default")))//; s/(.*//' |
     awk '{print $NF}' | tr -d '*' | sort -u > "$tmp/declared"
 # Exported: defined dynamic symbols, without the @@ELECTRA_1.0 suffix.
-"$NM" -D --defined-only "$lib" | awk '{print $3}' | grep -v '^ELECTRA_1\.' |
+$NM -D --defined-only "$lib" | awk '{print $3}' | grep -v '^ELECTRA_1\.' |
     sed 's/@.*//' | sort -u > "$tmp/exported"
-"$NM" -D --defined-only "$lib" | awk '{print $3}' | grep -v '^ELECTRA_1\.' |
+$NM -D --defined-only "$lib" | awk '{print $3}' | grep -v '^ELECTRA_1\.' |
     grep -v '@@ELECTRA_1\.[0-9]*$' > "$tmp/unversioned" || true
 
 status=0
