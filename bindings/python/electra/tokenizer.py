@@ -1,5 +1,6 @@
 """The tokenizer: BERT WordPiece, identical to transformers' BertTokenizer."""
 
+import numbers
 import os
 from ctypes import byref, c_char_p, c_int32, c_size_t, create_string_buffer
 
@@ -212,6 +213,7 @@ class Tokenizer(Resource):
 
     def id_to_token(self, id):
         """The token of an id, None when the id is out of range."""
+        id = int(id)  # numpy integers too
         if not -(1 << 31) <= id < (1 << 31):
             return None
         with self._state as tok:
@@ -223,9 +225,9 @@ class Tokenizer(Resource):
         return [self.token_to_id(t) for t in tokens]
 
     def convert_ids_to_tokens(self, ids):
-        if isinstance(ids, int):
+        if isinstance(ids, numbers.Integral):
             return self.id_to_token(ids)
-        return [self.id_to_token(int(i)) for i in ids]
+        return [self.id_to_token(i) for i in ids]
 
     def special_token_id(self, which):
         """The id of a SpecialToken (PAD, UNK, CLS, SEP, MASK), None when

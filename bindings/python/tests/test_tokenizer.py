@@ -135,6 +135,9 @@ def test_vocabulary_accessors(vocab_tokenizer):
     assert t.id_to_token(30522) is None and t.id_to_token(-1) is None
     assert t.id_to_token(1 << 40) is None
     assert t.convert_ids_to_tokens([101, 7592]) == ["[CLS]", "hello"]
+    import numpy
+    assert t.convert_ids_to_tokens(numpy.array([101, 7592])) == ["[CLS]", "hello"]
+    assert t.id_to_token(numpy.int64(7592)) == "hello"
     assert t.convert_tokens_to_ids(["[SEP]", "hello"]) == [102, 7592]
     assert t.tokenize("Hello, world!") == ["hello", ",", "world", "!"]
 
