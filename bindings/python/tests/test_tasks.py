@@ -149,7 +149,8 @@ def test_answer_follows_the_logits():
 
 def test_answer_spans_index_the_context_given():
     m = shared_model("tiny-qa")
-    q, c = "Where does Zoë live?", "Zoë Müller, a pastry chef from Zürich, now lives in São Paulo."
+    q = "Where does Zoë live?"
+    c = "Zoë Müller, a pastry chef from Zürich, now lives in São Paulo."
     for a in m.answer(q, c, top_k=3):
         assert c[a["start"]:a["end"]] == a["answer"]
     for a in m.answer(q.encode(), c.encode(), top_k=3):
