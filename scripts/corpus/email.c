@@ -4,8 +4,9 @@
  * found (depth first, multipart and message/rfc822 containers opened),
  * whichever gives more text: spam often sends a stub plain part ("This is
  * an HTML message") next to the real HTML. Quoted-printable and base64 are
- * decoded; bytes that are not UTF-8 are read as Windows-1252 when the
- * charset is a Latin-1 one (or none), and dropped otherwise; HTML loses
+ * decoded; text that is not UTF-8 is read as Windows-1252 when the
+ * charset is a Latin-1 one (or none), and loses its non-ASCII bytes
+ * otherwise; HTML loses
  * its tags, comments, scripts and styles, and its entities are decoded. */
 #include "email.h"
 
@@ -220,10 +221,17 @@ static bool latin1_family(const char *charset)
     return false;
 }
 
-/* Valid UTF-8 sequences are kept; other bytes are Windows-1252 for a
- * Latin-1 charset, and dropped (one space per run) for any other. */
+/* Text that is all UTF-8 stays as it is, whatever the charset says
+ * (mislabelled mail is common). Otherwise, for a Latin-1 charset (or
+ * none, or UTF-8), valid UTF-8 sequences stay and the other bytes are
+ * Windows-1252; for any other charset (EUC-KR, GB2312, KOI8-R, ...) only
+ * ASCII stays, each run of other bytes becoming one space. */
 static void to_utf8(const char *s, size_t n, const char *charset, struct buf *out)
 {
+    if (el_utf8_check(s, n) == n) {
+        buf_put(out, s, n);
+        return;
+    }
     bool latin = latin1_family(charset);
     bool dropping = false;
     for (size_t i = 0; i < n;) {
@@ -232,6 +240,13 @@ static void to_utf8(const char *s, size_t n, const char *charset, struct buf *ou
             buf_putc(out, (char)c);
             i++;
             dropping = false;
+            continue;
+        }
+        if (!latin) {
+            if (!dropping)
+                buf_putc(out, ' ');
+            dropping = true;
+            i++;
             continue;
         }
         size_t k = 0;
@@ -243,17 +258,11 @@ static void to_utf8(const char *s, size_t n, const char *charset, struct buf *ou
         if (k) {
             buf_put(out, s + i, k);
             i += k;
-            dropping = false;
             continue;
         }
-        if (latin) {
-            uint32_t cp = c >= 0xA0 ? c : cp1252_high[c - 0x80];
-            if (cp)
-                buf_put_cp(out, cp);
-        } else if (!dropping) {
-            buf_putc(out, ' ');
-            dropping = true;
-        }
+        uint32_t cp = c >= 0xA0 ? c : cp1252_high[c - 0x80];
+        if (cp)
+            buf_put_cp(out, cp);
         i++;
     }
 }
