@@ -71,16 +71,17 @@ void el_vocab_trainer_free(el_vocab_trainer *t)
 static electra_status count_word(void *ctx, const char *word, size_t len, size_t nchars)
 {
     el_vocab_trainer *t = ctx;
+    /* Room for a new word's count first, so that a failure leaves no word
+     * without one. */
+    if (el_grow((void **)&t->counts, &t->counts_cap, t->words.count + 1, sizeof *t->counts))
+        return el_nomem("counting words");
     uint32_t index;
     bool added;
     electra_status st = el_strtab_intern(&t->words, word, len, &index, &added);
     if (st != ELECTRA_OK)
         return st;
-    if (added) {
-        if (el_grow((void **)&t->counts, &t->counts_cap, (size_t)index + 1, sizeof *t->counts))
-            return el_nomem("counting words");
+    if (added)
         t->counts[index] = 0;
-    }
     t->counts[index]++;
     t->occurrences++;
     return ELECTRA_OK;

@@ -66,7 +66,9 @@ electra_status el_vocab_trainer_create(el_vocab_trainer **out);
 void el_vocab_trainer_free(el_vocab_trainer *t);
 
 /* Count the words of text[0..n) (UTF-8; what names it in messages:
- * invalid UTF-8 gives ELECTRA_ERR_INVALID_UTF8 with the line and byte). */
+ * invalid UTF-8 gives ELECTRA_ERR_INVALID_UTF8 with the line and byte,
+ * before any word is counted). After another failure (no memory) the
+ * words counted so far stay counted and the trainer stays usable. */
 electra_status el_vocab_trainer_feed(el_vocab_trainer *t, const char *text, size_t n,
                                      const char *what);
 /* The same for a whole file (ELECTRA_ERR_IO naming it when unreadable). */

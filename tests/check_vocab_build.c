@@ -460,6 +460,108 @@ START_TEST(empty_corpus)
 }
 END_TEST
 
+/* ---- allocation failures ---- */
+
+static long allocs_left = -1; /* before the next allocation fails; < 0: never */
+static long live;             /* blocks allocated and not freed */
+
+static void *failing_malloc(size_t n, void *user)
+{
+    (void)user;
+    if (allocs_left == 0)
+        return NULL;
+    if (allocs_left > 0)
+        allocs_left--;
+    void *p = malloc(n);
+    live += p != NULL;
+    return p;
+}
+
+static void *failing_realloc(void *p, size_t n, void *user)
+{
+    (void)user;
+    if (allocs_left == 0)
+        return NULL;
+    if (allocs_left > 0)
+        allocs_left--;
+    void *q = realloc(p, n);
+    live += !p && q;
+    return q;
+}
+
+static void counting_free(void *p, void *user)
+{
+    (void)user;
+    live -= p != NULL;
+    free(p);
+}
+
+/* The 1st, 2nd, ... allocation fails in turn: each time a clean
+ * ELECTRA_ERR_NOMEM and nothing left allocated, until all succeed. */
+START_TEST(allocation_failures)
+{
+    const char text[] = "Caf\xc3\xa9 caf\xc3\xa9 au lait, \xe4\xb8\xad\xe6\x96\x87 lait lait "
+                        "aaaa aaaa the then there the then";
+    ck_assert_int_eq(electra_set_allocator(failing_malloc, failing_realloc, counting_free, NULL),
+                     ELECTRA_OK);
+    int k;
+    for (k = 0;; k++) {
+        allocs_left = k;
+        live = 0;
+        el_vocab_trainer *t = NULL;
+        char *vocab = NULL;
+        size_t len;
+        struct el_vocab_build_params p = {150, 1000, 1};
+        electra_status st = el_vocab_trainer_create(&t);
+        if (st == ELECTRA_OK)
+            st = el_vocab_trainer_feed(t, text, sizeof text - 1, "t");
+        if (st == ELECTRA_OK)
+            st = el_vocab_trainer_learn(t, &p, &vocab, &len, NULL);
+        el_free(vocab);
+        el_vocab_trainer_free(t);
+        ck_assert_msg(live == 0, "allocation %d failing: %ld blocks leaked", k, live);
+        if (st == ELECTRA_OK)
+            break;
+        ck_assert_msg(st == ELECTRA_ERR_NOMEM, "allocation %d failing: %d %s", k, st,
+                      electra_last_error());
+    }
+    allocs_left = -1;
+    electra_set_allocator(NULL, NULL, NULL, NULL);
+    ck_assert_int_gt(k, 20);
+}
+END_TEST
+
+/* A trainer whose feeding ran out of memory still learns from what it
+ * counted. */
+START_TEST(usable_after_failure)
+{
+    ck_assert_int_eq(electra_set_allocator(failing_malloc, failing_realloc, counting_free, NULL),
+                     ELECTRA_OK);
+    el_vocab_trainer *t = NULL;
+    ck_assert_int_eq(el_vocab_trainer_create(&t), ELECTRA_OK);
+    ck_assert_int_eq(el_vocab_trainer_feed(t, "ab ab", 5, "t"), ELECTRA_OK);
+    electra_status st = ELECTRA_OK;
+    char words[4096];
+    size_t at = 0;
+    for (int i = 0; i < 400; i++)
+        at += (size_t)snprintf(words + at, sizeof words - at, "w%d ", i);
+    for (long k = 0; k < 40 && st == ELECTRA_OK; k++) {
+        allocs_left = k;
+        st = el_vocab_trainer_feed(t, words, at, "t");
+    }
+    allocs_left = -1;
+    ck_assert_int_eq(st, ELECTRA_ERR_NOMEM);
+    char *vocab;
+    size_t len;
+    struct el_vocab_build_params p = {1000, 1000, 2};
+    ck_assert_int_eq(el_vocab_trainer_learn(t, &p, &vocab, &len, NULL), ELECTRA_OK);
+    ck_assert_ptr_nonnull(strstr(vocab, "\nab\n"));
+    el_free(vocab);
+    el_vocab_trainer_free(t);
+    electra_set_allocator(NULL, NULL, NULL, NULL);
+}
+END_TEST
+
 Suite *make_vocab_build_suite(void)
 {
     Suite *s = suite_create("vocab_build");
@@ -483,6 +585,8 @@ Suite *make_vocab_build_suite(void)
     tcase_add_test(tc, invalid_utf8);
     tcase_add_test(tc, size_too_small);
     tcase_add_test(tc, empty_corpus);
+    tcase_add_test(tc, allocation_failures);
+    tcase_add_test(tc, usable_after_failure);
     suite_add_tcase(s, tc);
     return s;
 }
