@@ -162,46 +162,51 @@ static int build(int argc, char **argv)
 static int coverage(int argc, char **argv)
 {
     const char *vocab = NULL;
-    int n_files = 0;
-    for (int i = 1; i < argc; i++) {
+    const char **files = calloc((size_t)argc, sizeof *files);
+    size_t n_files = 0;
+    if (!files)
+        return cli_error(cmd, CLI_FAIL, "out of memory");
+    int rc = CLI_OK;
+    for (int i = 1; i < argc && rc == CLI_OK; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
+            free(files);
             return CLI_OK;
         } else if (strcmp(a, "--vocab") == 0) {
             if (i + 1 >= argc)
-                return cli_error(cmd, CLI_USAGE, "--vocab needs a file");
-            vocab = argv[++i];
-            argv[i - 1] = argv[i] = NULL; /* not text files */
+                rc = cli_error(cmd, CLI_USAGE, "--vocab needs a file");
+            else
+                vocab = argv[++i];
         } else if (a[0] == '-' && a[1] == '-' && a[2] != '\0') {
-            return cli_error(cmd, CLI_USAGE, "unknown option %s (see --help)", a);
+            rc = cli_error(cmd, CLI_USAGE, "unknown option %s (see --help)", a);
         } else {
-            n_files++;
+            files[n_files++] = a;
         }
     }
-    if (!vocab || n_files == 0)
-        return cli_error(cmd, CLI_USAGE, "give --vocab FILE and at least one text file");
+    if (rc == CLI_OK && (!vocab || n_files == 0))
+        rc = cli_error(cmd, CLI_USAGE, "give --vocab FILE and at least one text file");
     electra_tokenizer *t = NULL;
-    electra_status st = electra_tokenizer_load(vocab, NULL, &t);
-    if (st != ELECTRA_OK)
-        return cli_status_error(cmd, st, NULL);
+    if (rc == CLI_OK) {
+        electra_status st = electra_tokenizer_load(vocab, NULL, &t);
+        if (st != ELECTRA_OK)
+            rc = cli_status_error(cmd, st, NULL);
+    }
     struct el_vocab_coverage c = {0};
-    int rc = CLI_OK;
-    for (int i = 1; i < argc && rc == CLI_OK; i++) {
-        if (!argv[i])
-            continue;
+    for (size_t i = 0; i < n_files && rc == CLI_OK; i++) {
         size_t len;
-        char *text = cli_read_file(argv[i], &len);
+        char *text = cli_read_file(files[i], &len);
         if (!text) {
-            rc = cli_error(cmd, CLI_FAIL, "cannot read %s: %s", argv[i], strerror(errno));
+            rc = cli_error(cmd, CLI_FAIL, "cannot read %s: %s", files[i], strerror(errno));
             break;
         }
-        st = el_vocab_coverage_add(t, text, len, argv[i], &c);
+        electra_status st = el_vocab_coverage_add(t, text, len, files[i], &c);
         free(text);
         if (st != ELECTRA_OK)
             rc = cli_status_error(cmd, st, NULL);
     }
     electra_tokenizer_free(t);
+    free(files);
     if (rc != CLI_OK)
         return rc;
     cJSON *o = cJSON_CreateObject();
