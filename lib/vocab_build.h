@@ -10,10 +10,13 @@
  *     the limit_alphabet most frequent are kept (ties: lower code point);
  *  3. every word starts as its characters, "c" first then "##c";
  *  4. repeatedly the most frequent adjacent pair (x, ##y) anywhere is
- *     merged into the token "xy" (or (##x, ##y) into "##xy"), until the
- *     vocabulary holds vocab_size tokens or no pair occurs min_frequency
- *     times. Pair counts are kept up to date per merge (only the words
- *     holding the pair are touched), never recounted.
+ *     merged into the token "xy" (or (##x, ##y) into "##xy"), left to
+ *     right in each word, until the vocabulary holds vocab_size tokens or
+ *     no pair occurs min_frequency times. A pair's count is its adjacent
+ *     occurrences times the word counts, overlapping ones included ("aaaa"
+ *     holds (##a, ##a) twice), as in HF. The counts are kept up to date
+ *     per merge (only the words holding the pair are touched), never
+ *     recounted; a test checks the result against recounting.
  *
  * The layout is BERT's: 0 [PAD], 1-99 [unused0]-[unused98], 100 [UNK],
  * 101 [CLS], 102 [SEP], 103 [MASK]; then every kept character "c" in code

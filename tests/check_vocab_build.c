@@ -8,9 +8,11 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "strtab.h"
 #include "testutil.h"
 #include "tokenize.h"
 #include "tokenizer.h"
+#include "utf8.h"
 #include "vocab_build.h"
 
 /* ---- helpers ---- */
@@ -379,6 +381,210 @@ START_TEST(learned_vocab_tokenizes_its_corpus)
 }
 END_TEST
 
+/* ---- the same merges as recounting every pair every time ---- */
+
+struct naive {
+    el_strtab words;
+    uint64_t counts[1 << 16];
+};
+
+static electra_status naive_count(void *ctx, const char *word, size_t len, size_t nchars)
+{
+    struct naive *n = ctx;
+    uint32_t index;
+    ck_assert_int_eq(el_strtab_intern(&n->words, word, len, &index, NULL), ELECTRA_OK);
+    ck_assert_uint_lt(index, 1 << 16);
+    n->counts[index]++;
+    return ELECTRA_OK;
+}
+
+struct naive_char {
+    uint64_t weight;
+    int32_t cp;
+    char utf8[5];
+};
+
+static int naive_by_weight(const void *x, const void *y)
+{
+    const struct naive_char *a = x, *b = y;
+    if (a->weight != b->weight)
+        return a->weight > b->weight ? -1 : 1;
+    return (a->cp > b->cp) - (a->cp < b->cp);
+}
+
+static int naive_by_cp(const void *x, const void *y)
+{
+    const struct naive_char *a = x, *b = y;
+    return (a->cp > b->cp) - (a->cp < b->cp);
+}
+
+static int32_t naive_token(el_strtab *vocab, const char *s, size_t len)
+{
+    uint32_t id;
+    ck_assert_int_eq(el_strtab_intern(vocab, s, len, &id, NULL), ELECTRA_OK);
+    return (int32_t)id;
+}
+
+/* Textbook WordPiece training with the same layout and tie rule, every
+ * pair recounted from scratch before each merge. */
+static char *naive_learn(const char *text, size_t n, size_t size, size_t limit, uint64_t min_freq)
+{
+    struct naive *nv = calloc(1, sizeof *nv);
+    el_strtab_init(&nv->words);
+    electra_tokenizer *t = uncased_specials_only();
+    el_tokenize_scratch s = {0};
+    ck_assert_int_eq(el_pretokenize(t, text, n, &s, naive_count, nv), ELECTRA_OK);
+    el_tokenize_scratch_free(&s);
+    electra_tokenizer_free(t);
+
+    static struct naive_char chars[4096];
+    size_t n_chars = 0;
+    for (uint32_t w = 0; w < nv->words.count; w++) {
+        size_t len;
+        const char *word = el_strtab_str(&nv->words, w, &len);
+        for (size_t p = 0, cl; p < len; p += cl) {
+            int32_t cp = el_utf8_decode((const unsigned char *)word + p, &cl);
+            size_t k = 0;
+            while (k < n_chars && chars[k].cp != cp)
+                k++;
+            if (k == n_chars) {
+                ck_assert_uint_lt(n_chars, 4096);
+                chars[n_chars].cp = cp;
+                chars[n_chars].weight = 0;
+                memcpy(chars[n_chars].utf8, word + p, cl);
+                chars[n_chars++].utf8[cl] = '\0';
+            }
+            chars[k].weight += nv->counts[w];
+        }
+    }
+    qsort(chars, n_chars, sizeof *chars, naive_by_weight);
+    size_t kept = n_chars < limit ? n_chars : limit;
+    qsort(chars, kept, sizeof *chars, naive_by_cp);
+
+    el_strtab vocab;
+    el_strtab_init(&vocab);
+    char buf[256];
+    naive_token(&vocab, "[PAD]", 5);
+    for (int i = 0; i < 99; i++)
+        naive_token(&vocab, buf, (size_t)sprintf(buf, "[unused%d]", i));
+    naive_token(&vocab, "[UNK]", 5);
+    naive_token(&vocab, "[CLS]", 5);
+    naive_token(&vocab, "[SEP]", 5);
+    naive_token(&vocab, "[MASK]", 6);
+    for (size_t k = 0; k < kept; k++)
+        naive_token(&vocab, chars[k].utf8, strlen(chars[k].utf8));
+    for (size_t k = 0; k < kept; k++)
+        naive_token(&vocab, buf, (size_t)sprintf(buf, "##%s", chars[k].utf8));
+
+    /* Words as symbol ids; those with a character left out are skipped. */
+    int32_t (*sym)[128] = calloc(nv->words.count, sizeof *sym);
+    size_t *len_of = calloc(nv->words.count, sizeof *len_of);
+    for (uint32_t w = 0; w < nv->words.count; w++) {
+        size_t len;
+        const char *word = el_strtab_str(&nv->words, w, &len);
+        for (size_t p = 0, cl; p < len; p += cl) {
+            el_utf8_decode((const unsigned char *)word + p, &cl);
+            size_t m = (size_t)sprintf(buf, "%s%.*s", p ? "##" : "", (int)cl, word + p);
+            int64_t id = el_strtab_find(&vocab, buf, m);
+            if (id < 0) {
+                len_of[w] = 0;
+                break;
+            }
+            ck_assert_uint_lt(len_of[w], 128);
+            sym[w][len_of[w]++] = (int32_t)id;
+        }
+    }
+    while (vocab.count < size) {
+        uint64_t best = 0;
+        int32_t ba = -1, bb = -1;
+        /* Every distinct pair, counted over all words. */
+        for (uint32_t w = 0; w < nv->words.count; w++)
+            for (size_t i = 0; i + 1 < len_of[w]; i++) {
+                int32_t a = sym[w][i], b = sym[w][i + 1];
+                uint64_t c = 0;
+                /* Every adjacent occurrence counts, overlapping ones too
+                 * (HF's windows): "aaaa" has (##a, ##a) twice. */
+                for (uint32_t v = 0; v < nv->words.count; v++)
+                    for (size_t j = 0; j + 1 < len_of[v]; j++)
+                        if (sym[v][j] == a && sym[v][j + 1] == b)
+                            c += nv->counts[v];
+                if (c > best || (c == best && (a < ba || (a == ba && b < bb)))) {
+                    best = c;
+                    ba = a;
+                    bb = b;
+                }
+            }
+        if (best == 0 || best < min_freq)
+            break;
+        size_t la, lb;
+        const char *sa = el_strtab_str(&vocab, (uint32_t)ba, &la);
+        const char *sb = el_strtab_str(&vocab, (uint32_t)bb, &lb);
+        size_t m = (size_t)sprintf(buf, "%.*s%.*s", (int)la, sa, (int)lb - 2, sb + 2);
+        int32_t made = naive_token(&vocab, buf, m);
+        for (uint32_t w = 0; w < nv->words.count; w++) {
+            size_t out = 0;
+            for (size_t i = 0; i < len_of[w]; i++) {
+                if (i + 1 < len_of[w] && sym[w][i] == ba && sym[w][i + 1] == bb) {
+                    sym[w][out++] = made;
+                    i++;
+                } else {
+                    sym[w][out++] = sym[w][i];
+                }
+            }
+            len_of[w] = out;
+        }
+    }
+    size_t total = vocab.pool_len + vocab.count + 1;
+    char *result = malloc(total), *at = result;
+    for (uint32_t i = 0; i < vocab.count; i++) {
+        size_t len;
+        const char *tok = el_strtab_str(&vocab, i, &len);
+        memcpy(at, tok, len);
+        at += len;
+        *at++ = '\n';
+    }
+    *at = '\0';
+    el_strtab_free(&vocab);
+    el_strtab_free(&nv->words);
+    free(sym);
+    free(len_of);
+    free(nv);
+    return result;
+}
+
+START_TEST(incremental_equals_recount)
+{
+    size_t len;
+    char *corpus = synthetic_corpus(3000, 11, &len);
+    /* A few pairs that overlap themselves and tokens made twice. */
+    const char extra[] = " aaaa aaaa aaaaa aaaaa abab abab ababab abc abc bcd bcd abcd abcd ";
+    corpus = realloc(corpus, len + sizeof extra);
+    memcpy(corpus + len, extra, sizeof extra);
+    len += sizeof extra - 1;
+    const struct {
+        size_t size, limit;
+        uint64_t min_freq;
+    } runs[] = {{260, 1000, 2}, {300, 12, 1}, {1000, 1000, 3}};
+    for (size_t r = 0; r < sizeof runs / sizeof *runs; r++) {
+        el_vocab_trainer *t = NULL;
+        ck_assert_int_eq(el_vocab_trainer_create(&t), ELECTRA_OK);
+        ck_assert_int_eq(el_vocab_trainer_feed(t, corpus, len, "c"), ELECTRA_OK);
+        char *fast;
+        size_t flen;
+        struct el_vocab_build_params p = {runs[r].size, runs[r].limit, runs[r].min_freq};
+        ck_assert_int_eq(el_vocab_trainer_learn(t, &p, &fast, &flen, NULL), ELECTRA_OK);
+        char *slow = naive_learn(corpus, len, runs[r].size, runs[r].limit, runs[r].min_freq);
+        ck_assert_msg(strcmp(fast, slow) == 0, "run %zu differs:\n%s\n---\n%s", r,
+                      fast + strlen(fast) - (strlen(fast) > 600 ? 600 : strlen(fast)),
+                      slow + strlen(slow) - (strlen(slow) > 600 ? 600 : strlen(slow)));
+        el_free(fast);
+        free(slow);
+        el_vocab_trainer_free(t);
+    }
+    free(corpus);
+}
+END_TEST
+
 START_TEST(coverage_counts)
 {
     /* Vocabulary: specials, a b ##a ##b ab; "ab ba, c" -> ab | b ##a | , | c:
@@ -578,6 +784,7 @@ Suite *make_vocab_build_suite(void)
     tcase_add_test(tc, special_ids);
     tcase_add_test(tc, deterministic);
     tcase_add_test(tc, learned_vocab_tokenizes_its_corpus);
+    tcase_add_test(tc, incremental_equals_recount);
     tcase_add_test(tc, coverage_counts);
     suite_add_tcase(s, tc);
     tc = tcase_create("errors");
