@@ -36,7 +36,9 @@ struct run {
     const char *text;
     size_t n;
     el_tokenize_scratch *s;
-    el_token_list *out;
+    el_token_list *out;   /* NULL when words go to the sink */
+    el_word_sink sink;    /* el_pretokenize: receives the words instead */
+    void *sink_ctx;
     int32_t word; /* index of the next word */
 };
 
@@ -117,6 +119,12 @@ static void word_span(const struct word_view *w, size_t i, size_t j, size_t *beg
 static electra_status emit_word(struct run *r, const struct word_view *w)
 {
     const electra_tokenizer *t = r->t;
+    if (r->sink) {
+        if (w->nchars > t->max_input_chars)
+            return ELECTRA_OK; /* [UNK] whole: WordPiece never sees it */
+        size_t len = w->char_at ? w->char_at[w->nchars] : w->nchars;
+        return r->sink(r->sink_ctx, w->bytes, len, w->nchars);
+    }
     int32_t word = r->word++;
     size_t begin, end;
     if (w->nchars <= t->max_input_chars) {
@@ -141,6 +149,32 @@ static electra_status emit_word(struct run *r, const struct word_view *w)
 
 /* ---- fast path: ASCII words ------------------------------------------- */
 
+/* An ASCII symbol: a word of one character. */
+static electra_status emit_punct(struct run *r, unsigned char c, size_t at)
+{
+    if (r->sink) {
+        char ch = (char)c;
+        return r->t->max_input_chars >= 1 ? r->sink(r->sink_ctx, &ch, 1, 1) : ELECTRA_OK;
+    }
+    return push_token(r->out, r->t->ascii_single[c], r->word++, at, at + 1);
+}
+
+/* Whether the fast path can finish the word at p without rolling back:
+ * nothing but ASCII words, symbols and added tokens up to whitespace. A
+ * sink cannot take back words, so el_pretokenize asks first. */
+static bool fast_path_certain(const struct run *r, size_t p)
+{
+    const uint8_t *cls = r->t->ascii_class;
+    for (size_t q = p; q < r->n; q++) {
+        unsigned k = cls[(unsigned char)r->text[q]] & ~EL_A_LITERAL;
+        if (k == EL_A_SPACE)
+            break;
+        if (k == EL_A_OTHER || k == EL_A_REMOVE)
+            return false;
+    }
+    return true;
+}
+
 /* Letters and digits [q, e) of the text: one word for WordPiece. */
 static electra_status ascii_run(struct run *r, size_t q, size_t e)
 {
@@ -160,9 +194,9 @@ static electra_status ascii_run(struct run *r, size_t q, size_t e)
 
 /* Tokenize the whitespace-delimited word starting at p if it is plain
  * ASCII; *end gets where it stops (whitespace, an added token, the end).
- * Returns 1 when done, 0 when the word needs the general path (the caller
- * rolls back what was emitted), or -1 on error. */
-static int fast_word(struct run *r, size_t p, size_t *end)
+ * *done is false when the word needs the general path (the caller rolls
+ * back what was emitted). */
+static electra_status fast_word(struct run *r, size_t p, size_t *end, bool *done)
 {
     const electra_tokenizer *t = r->t;
     const unsigned char *text = (const unsigned char *)r->text;
@@ -188,23 +222,29 @@ static int fast_word(struct run *r, size_t p, size_t *end)
                 }
                 break;
             }
-            if (e < n && (cls[text[e]] == EL_A_OTHER || cls[text[e]] == EL_A_REMOVE))
-                return 0;
-            if (ascii_run(r, q, e) != ELECTRA_OK)
-                return -1;
+            if (e < n && (cls[text[e]] == EL_A_OTHER || cls[text[e]] == EL_A_REMOVE)) {
+                *done = false;
+                return ELECTRA_OK;
+            }
+            electra_status st = ascii_run(r, q, e);
+            if (st != ELECTRA_OK)
+                return st;
             q = e;
         } else if (k == EL_A_PUNCT) {
-            if (push_token(r->out, t->ascii_single[c], r->word++, q, q + 1) != ELECTRA_OK)
-                return -1;
+            electra_status st = emit_punct(r, (unsigned char)c, q);
+            if (st != ELECTRA_OK)
+                return st;
             q++;
         } else if (k == EL_A_SPACE) {
             break;
         } else {
-            return 0;
+            *done = false;
+            return ELECTRA_OK;
         }
     }
     *end = q;
-    return 1;
+    *done = true;
+    return ELECTRA_OK;
 }
 
 /* ---- general path ------------------------------------------------------ */
@@ -353,7 +393,7 @@ static electra_status finish_word(struct run *r, size_t n)
         if (encode_chars(s, s->norm, 0, m) != ELECTRA_OK)
             return ELECTRA_ERR_NOMEM;
         if (is_special_word(r->t, s, m))
-            return emit_chars(r, 0, m);
+            return r->sink ? ELECTRA_OK : emit_chars(r, 0, m);
     }
     size_t i = 0;
     while (i < m) {
@@ -361,8 +401,9 @@ static electra_status finish_word(struct run *r, size_t n)
         if (!el_uni_is_punct(s->norm[i].cp))
             while (j < m && !el_uni_is_punct(s->norm[j].cp))
                 j++;
-        if (emit_chars(r, i, j) != ELECTRA_OK)
-            return ELECTRA_ERR_NOMEM;
+        electra_status st = emit_chars(r, i, j);
+        if (st != ELECTRA_OK)
+            return st;
         i = j;
     }
     return ELECTRA_OK;
@@ -409,8 +450,9 @@ static electra_status general_word(struct run *r, size_t p, size_t *end)
                 return finish_word(r, n);
             }
             if (t->chinese_chars && el_uni_is_cjk(x)) {
-                if (n > 0 && finish_word(r, n) != ELECTRA_OK)
-                    return ELECTRA_ERR_NOMEM;
+                electra_status st = n > 0 ? finish_word(r, n) : ELECTRA_OK;
+                if (st != ELECTRA_OK)
+                    return st;
                 n = 0;
                 if (push_char(s, &n, x, q, q + len) != ELECTRA_OK)
                     return ELECTRA_ERR_NOMEM;
@@ -428,15 +470,11 @@ static electra_status general_word(struct run *r, size_t p, size_t *end)
 
 /* ---- driver ------------------------------------------------------------ */
 
-electra_status el_tokenize(const electra_tokenizer *t, const char *text, size_t n,
-                           bool allow_fast, el_tokenize_scratch *s, el_token_list *out)
+static electra_status run_text(struct run *r, bool allow_fast)
 {
-    out->count = 0;
-    size_t bad = el_utf8_check(text, n);
-    if (bad < n)
-        return el_fail(ELECTRA_ERR_INVALID_UTF8, "invalid UTF-8 at byte %zu (0x%02x)", bad,
-                       (unsigned char)text[bad]);
-    struct run r = {t, text, n, s, out, 0};
+    const electra_tokenizer *t = r->t;
+    const char *text = r->text;
+    size_t n = r->n;
     const uint8_t *cls = t->ascii_class;
     size_t p = 0;
     while (p < n) {
@@ -449,28 +487,61 @@ electra_status el_tokenize(const electra_tokenizer *t, const char *text, size_t 
             int32_t id;
             size_t len = el_tokenizer_literal_at(t, text, n, p, &id);
             if (len) {
-                if (push_token(out, id, r.word++, p, p + len) != ELECTRA_OK)
+                if (!r->sink && push_token(r->out, id, r->word++, p, p + len) != ELECTRA_OK)
                     return ELECTRA_ERR_NOMEM;
                 p += len;
                 continue;
             }
         }
-        if (allow_fast) {
-            size_t mark = out->count;
-            int32_t mark_word = r.word;
+        if (allow_fast && (!r->sink || fast_path_certain(r, p))) {
+            size_t mark = r->out ? r->out->count : 0;
+            int32_t mark_word = r->word;
             size_t end;
-            int done = fast_word(&r, p, &end);
-            if (done < 0)
-                return ELECTRA_ERR_NOMEM;
+            bool done;
+            electra_status st = fast_word(r, p, &end, &done);
+            if (st != ELECTRA_OK)
+                return st;
             if (done) {
                 p = end;
                 continue;
             }
-            out->count = mark;
-            r.word = mark_word;
+            if (r->out)
+                r->out->count = mark;
+            r->word = mark_word;
         }
-        if (general_word(&r, p, &p) != ELECTRA_OK)
-            return ELECTRA_ERR_NOMEM;
+        electra_status st = general_word(r, p, &p);
+        if (st != ELECTRA_OK)
+            return st;
     }
     return ELECTRA_OK;
+}
+
+static electra_status check_utf8(const char *text, size_t n)
+{
+    size_t bad = el_utf8_check(text, n);
+    if (bad < n)
+        return el_fail(ELECTRA_ERR_INVALID_UTF8, "invalid UTF-8 at byte %zu (0x%02x)", bad,
+                       (unsigned char)text[bad]);
+    return ELECTRA_OK;
+}
+
+electra_status el_tokenize(const electra_tokenizer *t, const char *text, size_t n,
+                           bool allow_fast, el_tokenize_scratch *s, el_token_list *out)
+{
+    out->count = 0;
+    electra_status st = check_utf8(text, n);
+    if (st != ELECTRA_OK)
+        return st;
+    struct run r = {t, text, n, s, out, NULL, NULL, 0};
+    return run_text(&r, allow_fast);
+}
+
+electra_status el_pretokenize(const electra_tokenizer *t, const char *text, size_t n,
+                              el_tokenize_scratch *s, el_word_sink sink, void *ctx)
+{
+    electra_status st = check_utf8(text, n);
+    if (st != ELECTRA_OK)
+        return st;
+    struct run r = {t, text, n, s, NULL, sink, ctx, 0};
+    return run_text(&r, true);
 }

@@ -50,4 +50,16 @@ void el_token_list_free(el_token_list *l);
 electra_status el_tokenize(const electra_tokenizer *t, const char *text, size_t n,
                            bool allow_fast, el_tokenize_scratch *s, el_token_list *out);
 
+/* Receives one normalized word: len bytes of UTF-8 holding nchars
+ * characters (valid until the sink returns). A status other than
+ * ELECTRA_OK stops el_pretokenize, which returns it. */
+typedef electra_status (*el_word_sink)(void *ctx, const char *word, size_t len, size_t nchars);
+
+/* The normalizer and pre-tokenizer without WordPiece: hands sink, in
+ * order, every word el_tokenize would split into pieces. Added tokens are
+ * skipped, and so are words longer than max_input_chars (el_tokenize makes
+ * them [UNK] whole). What a vocabulary is learned from. */
+electra_status el_pretokenize(const electra_tokenizer *t, const char *text, size_t n,
+                              el_tokenize_scratch *s, el_word_sink sink, void *ctx);
+
 #endif
