@@ -110,8 +110,12 @@ static void build_ascii_tables(electra_tokenizer *t)
             k = EL_A_WORD;
         t->ascii_class[c] = k;
     }
-    for (size_t i = 0; i < t->n_literals; i++)
-        t->ascii_class[(unsigned char)t->literals[i].text[0]] |= EL_A_LITERAL;
+    for (size_t i = 0; i < t->n_literals; i++) {
+        unsigned char first = (unsigned char)t->literals[i].text[0];
+        if (t->ascii_class[first] == EL_A_WORD)
+            t->word_literals = true;
+        t->ascii_class[first] |= EL_A_LITERAL;
+    }
     int32_t unk = t->special_ids[ELECTRA_TOKEN_UNK];
     for (int c = 0; c < 128; c++) {
         int32_t lower[2];

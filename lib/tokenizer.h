@@ -43,6 +43,7 @@ struct electra_tokenizer {
     struct el_literal *literals; /* longest first */
     size_t n_literals;
     int64_t model_max_length; /* tokenizer_config.json, -1 if none */
+    bool word_literals;       /* an added token starts with a letter or digit */
     uint8_t ascii_class[256];
     char ascii_lower[128];
     int32_t ascii_single[128]; /* id of the one-character word c ([UNK] if none) */
