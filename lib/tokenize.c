@@ -183,13 +183,16 @@ static size_t word_run(const electra_tokenizer *t, const unsigned char *text, si
     }
 }
 
-/* ASCII lowercasing of a word run, 8 bytes at a time: every byte is below
- * 0x80, so adding 0x3F (0x25) sets bit 7 exactly for bytes >= 'A' (> 'Z')
- * with no carry into the next byte. */
-static void ascii_lower(const electra_tokenizer *t, const char *src, char *dst, size_t len)
+/* ASCII lowercasing of a word run, 8 bytes at a time: adding 0x3F (0x25)
+ * to a byte below 0x80 sets its bit 7 exactly when it is >= 'A' (> 'Z'),
+ * without a carry into the next byte. Bytes after the run (up to the next
+ * multiple of 8, where readable) are converted too, as garbage: a carry out
+ * of one of them only reaches bytes after it. dst has room for len + 8. */
+static void ascii_lower(const electra_tokenizer *t, const char *src, char *dst, size_t len,
+                        size_t readable)
 {
     size_t i = 0;
-    for (; len - i >= 8; i += 8) {
+    for (; i < len && readable - i >= 8; i += 8) {
         uint64_t w;
         memcpy(&w, src + i, 8);
         uint64_t upper = (w + 0x3F3F3F3F3F3F3F3Full) & ~(w + 0x2525252525252525ull) &
@@ -210,9 +213,9 @@ static electra_status ascii_run(struct run *r, size_t q, size_t e)
     const char *bytes = r->text + q;
     if (len <= t->max_input_chars) {
         if (t->lowercase) {
-            if (reserve((void **)&r->s->bytes, &r->s->bytes_cap, len, 1) != ELECTRA_OK)
+            if (reserve((void **)&r->s->bytes, &r->s->bytes_cap, len + 8, 1) != ELECTRA_OK)
                 return ELECTRA_ERR_NOMEM;
-            ascii_lower(t, bytes, r->s->bytes, len);
+            ascii_lower(t, bytes, r->s->bytes, len, r->n - q);
             bytes = r->s->bytes;
         }
         int32_t id = el_vocab_word(&t->vocab, bytes, len);
