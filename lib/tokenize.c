@@ -499,10 +499,6 @@ electra_status el_tokenize(const electra_tokenizer *t, const char *text, size_t 
     size_t p = 0;
     while (p < n) {
         unsigned k = cls[(unsigned char)text[p]];
-        if (k == EL_A_SPACE) {
-            p++;
-            continue;
-        }
         if (k & EL_A_LITERAL) {
             int32_t id;
             size_t len = el_tokenizer_literal_at(t, text, n, p, &id);
@@ -512,6 +508,11 @@ electra_status el_tokenize(const electra_tokenizer *t, const char *text, size_t 
                 p += len;
                 continue;
             }
+            k &= ~EL_A_LITERAL; /* an added token may start with a space */
+        }
+        if (k == EL_A_SPACE) {
+            p++;
+            continue;
         }
         if (allow_fast) {
             size_t mark = out->count;
