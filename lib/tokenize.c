@@ -490,6 +490,9 @@ electra_status el_tokenize(const electra_tokenizer *t, const char *text, size_t 
                            bool allow_fast, el_tokenize_scratch *s, el_token_list *out)
 {
     out->count = 0;
+    if (n > INT32_MAX) /* word indices and piece offsets are 32-bit */
+        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "a text of %zu bytes: at most %d", n,
+                       INT32_MAX);
     size_t bad = el_utf8_check(text, n);
     if (bad < n)
         return el_fail(ELECTRA_ERR_INVALID_UTF8, "invalid UTF-8 at byte %zu (0x%02x)", bad,
