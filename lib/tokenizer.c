@@ -236,3 +236,11 @@ int64_t el_tokenizer_model_max_length(const electra_tokenizer *t)
 {
     return t ? t->model_max_length : -1;
 }
+
+bool el_tokenizer_is_continuation(const electra_tokenizer *t, int32_t id)
+{
+    size_t len;
+    const char *tok = t ? el_vocab_token(&t->vocab, id, &len) : NULL;
+    return tok && len > t->vocab.prefix_len &&
+           memcmp(tok, t->vocab.prefix, t->vocab.prefix_len) == 0;
+}

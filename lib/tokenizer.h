@@ -86,6 +86,10 @@ electra_status el_tokenizer_from_json_text(const char *data, size_t len, const c
 size_t el_tokenizer_literal_at(const electra_tokenizer *t, const char *text, size_t n, size_t p,
                                int32_t *id);
 
+/* Whether id is a continuation piece ("##ing"): the word-piece test that
+ * token-classification aggregation needs. */
+bool el_tokenizer_is_continuation(const electra_tokenizer *t, int32_t id);
+
 /* model_max_length from tokenizer_config.json; -1 when none was given
  * (or it was the "very large" placeholder transformers writes). */
 int64_t el_tokenizer_model_max_length(const electra_tokenizer *t);

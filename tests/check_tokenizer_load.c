@@ -89,6 +89,10 @@ START_TEST(accessors)
     ck_assert_int_eq(electra_tokenizer_special_id(NULL, 0), -1);
     ck_assert_uint_eq(electra_tokenizer_vocab_size(NULL), 0);
     ck_assert_int_eq(el_tokenizer_model_max_length(t), -1);
+    ck_assert(el_tokenizer_is_continuation(t, 2075));   /* ##ing */
+    ck_assert(!el_tokenizer_is_continuation(t, 7592));  /* hello */
+    ck_assert(!el_tokenizer_is_continuation(t, 30522)); /* out of range */
+    ck_assert(!el_tokenizer_is_continuation(NULL, 2075));
     electra_tokenizer_free(t);
     electra_tokenizer_free(NULL);
 }
