@@ -51,10 +51,8 @@ static electra_status emit_row(const electra_tokenizer *t, electra_encoding *e, 
             break;
         if (s == 0 && o->add_special)
             el_encoding_push(e, cls, 0, -1, -1, 0, 0, 1);
-        for (size_t i = p->from; i < p->to; i++) {
-            const struct el_token *k = &p->tokens->items[i];
-            el_encoding_push(e, k->id, s, s, k->word, k->begin, k->end, 0);
-        }
+        if (p->to > p->from) /* items is NULL before the first token */
+            el_encoding_append(e, p->tokens->items + p->from, p->to - p->from, s);
         if (o->add_special)
             el_encoding_push(e, sep, s, -1, -1, 0, 0, 1);
     }

@@ -122,6 +122,29 @@ void el_encoding_push(electra_encoding *e, int32_t id, int32_t type_id, int32_t 
     e->row_len[e->rows - 1]++;
 }
 
+/* Array by array: simple loops the compiler vectorizes. */
+void el_encoding_append(electra_encoding *e, const struct el_token *tokens, size_t count,
+                        int32_t seq)
+{
+    size_t at = e->count;
+    for (size_t i = 0; i < count; i++)
+        e->ids[at + i] = tokens[i].id;
+    for (size_t i = 0; i < count; i++)
+        e->word[at + i] = tokens[i].word;
+    for (size_t i = 0; i < count; i++) {
+        e->offsets[2 * (at + i)] = tokens[i].begin;
+        e->offsets[2 * (at + i) + 1] = tokens[i].end;
+    }
+    for (size_t i = 0; i < count; i++) {
+        e->type_ids[at + i] = seq;
+        e->sequence[at + i] = seq;
+        e->attention[at + i] = 1;
+        e->special[at + i] = 0;
+    }
+    e->count += count;
+    e->row_len[e->rows - 1] += count;
+}
+
 /* Rows move towards the end (each only grows), so the last moves first. */
 electra_status el_encoding_pad(electra_encoding *e, size_t length, int32_t pad_id)
 {

@@ -45,6 +45,9 @@ void el_encoding_reset(electra_encoding *e);
 electra_status el_encoding_begin_row(electra_encoding *e, size_t source, size_t max_tokens);
 void el_encoding_push(electra_encoding *e, int32_t id, int32_t type_id, int32_t sequence,
                       int32_t word, size_t begin, size_t end, int special);
+/* Append count tokens of sequence seq (also their type id) to the open row. */
+void el_encoding_append(electra_encoding *e, const struct el_token *tokens, size_t count,
+                        int32_t seq);
 electra_status el_encoding_pad(electra_encoding *e, size_t length, int32_t pad_id);
 
 #endif

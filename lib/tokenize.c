@@ -24,6 +24,9 @@
 #include "tokenize.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "alloc.h"
 #include "error.h"
@@ -175,18 +178,85 @@ static bool fast_path_certain(const struct run *r, size_t p)
     return true;
 }
 
-/* Letters and digits [q, e) of the text: one word for WordPiece. */
+/* End of the run of word characters (letters, digits) starting at q. SSE2
+ * takes 16 bytes at a time while they are all letters or digits; the class
+ * table settles the rest (and any other byte it counts as a word byte, e.g.
+ * controls when cleaning is off, or letters that may start an added token). */
+static size_t word_run(const electra_tokenizer *t, const unsigned char *text, size_t q, size_t n)
+{
+    const uint8_t *cls = t->ascii_class;
+    size_t e = q;
+#if defined(__SSE2__)
+    if (!t->word_literals) {
+        const __m128i case_bit = _mm_set1_epi8(0x20);
+        const __m128i a = _mm_set1_epi8('a' - 1), z = _mm_set1_epi8('z' + 1);
+        const __m128i d0 = _mm_set1_epi8('0' - 1), d9 = _mm_set1_epi8('9' + 1);
+        while (n - e >= 16) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(text + e));
+            __m128i l = _mm_or_si128(x, case_bit); /* A-Z to a-z (bytes >= 0x80 stay negative) */
+            __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(l, a), _mm_cmplt_epi8(l, z));
+            __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, d0), _mm_cmplt_epi8(x, d9));
+            unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(alpha, digit));
+            if (mask != 0xFFFF) {
+                e += (size_t)__builtin_ctz(~mask);
+                break;
+            }
+            e += 16;
+        }
+    }
+#endif
+    for (;;) {
+        while (e < n && cls[text[e]] == EL_A_WORD)
+            e++;
+        if (e < n && cls[text[e]] == (EL_A_WORD | EL_A_LITERAL) &&
+            !el_tokenizer_literal_at(t, (const char *)text, n, e, NULL)) {
+            e++;
+            continue;
+        }
+        return e;
+    }
+}
+
+/* ASCII lowercasing of a word run, 8 bytes at a time: adding 0x3F (0x25)
+ * to a byte below 0x80 sets its bit 7 exactly when it is >= 'A' (> 'Z'),
+ * without a carry into the next byte. Bytes after the run (up to the next
+ * multiple of 8, where readable) are converted too, as garbage: a carry out
+ * of one of them only reaches bytes after it. dst has room for len + 8. */
+static void ascii_lower(const electra_tokenizer *t, const char *src, char *dst, size_t len,
+                        size_t readable)
+{
+    size_t i = 0;
+    for (; i < len && readable - i >= 8; i += 8) {
+        uint64_t w;
+        memcpy(&w, src + i, 8);
+        uint64_t upper = (w + 0x3F3F3F3F3F3F3F3Full) & ~(w + 0x2525252525252525ull) &
+                         0x8080808080808080ull;
+        w |= upper >> 2;
+        memcpy(dst + i, &w, 8);
+    }
+    for (; i < len; i++)
+        dst[i] = t->ascii_lower[(unsigned char)src[i]];
+}
+
+/* Letters and digits [q, e) of the text: one word for WordPiece. Most are
+ * a vocabulary word as they stand: one lookup. */
 static electra_status ascii_run(struct run *r, size_t q, size_t e)
 {
     const electra_tokenizer *t = r->t;
     size_t len = e - q;
     const char *bytes = r->text + q;
-    if (t->lowercase && len <= t->max_input_chars) {
-        if (reserve((void **)&r->s->bytes, &r->s->bytes_cap, len, 1) != ELECTRA_OK)
-            return ELECTRA_ERR_NOMEM;
-        for (size_t i = 0; i < len; i++)
-            r->s->bytes[i] = t->ascii_lower[(unsigned char)bytes[i]];
-        bytes = r->s->bytes;
+    if (len <= t->max_input_chars) {
+        if (t->lowercase) {
+            if (reserve((void **)&r->s->bytes, &r->s->bytes_cap, len + 8, 1) != ELECTRA_OK)
+                return ELECTRA_ERR_NOMEM;
+            ascii_lower(t, bytes, r->s->bytes, len, r->n - q);
+            bytes = r->s->bytes;
+        }
+        if (!r->sink) { /* a sink takes whole words, not ids */
+            int32_t id = el_vocab_word(&t->vocab, bytes, len);
+            if (id >= 0)
+                return push_token(r->out, id, r->word++, q, e);
+        }
     }
     struct word_view w = {bytes, NULL, len, q, NULL};
     return emit_word(r, &w);
@@ -211,17 +281,7 @@ static electra_status fast_word(struct run *r, size_t p, size_t *end, bool *done
             k &= ~EL_A_LITERAL;
         }
         if (k == EL_A_WORD) {
-            size_t e = q + 1;
-            for (;;) {
-                while (e < n && cls[text[e]] == EL_A_WORD)
-                    e++;
-                if (e < n && cls[text[e]] == (EL_A_WORD | EL_A_LITERAL) &&
-                    !el_tokenizer_literal_at(t, r->text, n, e, NULL)) {
-                    e++;
-                    continue;
-                }
-                break;
-            }
+            size_t e = word_run(t, text, q + 1, n);
             if (e < n && (cls[text[e]] == EL_A_OTHER || cls[text[e]] == EL_A_REMOVE)) {
                 *done = false;
                 return ELECTRA_OK;
@@ -479,10 +539,6 @@ static electra_status run_text(struct run *r, bool allow_fast)
     size_t p = 0;
     while (p < n) {
         unsigned k = cls[(unsigned char)text[p]];
-        if (k == EL_A_SPACE) {
-            p++;
-            continue;
-        }
         if (k & EL_A_LITERAL) {
             int32_t id;
             size_t len = el_tokenizer_literal_at(t, text, n, p, &id);
@@ -492,6 +548,11 @@ static electra_status run_text(struct run *r, bool allow_fast)
                 p += len;
                 continue;
             }
+            k &= ~EL_A_LITERAL; /* an added token may start with a space */
+        }
+        if (k == EL_A_SPACE) {
+            p++;
+            continue;
         }
         if (allow_fast && (!r->sink || fast_path_certain(r, p))) {
             size_t mark = r->out ? r->out->count : 0;
@@ -516,8 +577,11 @@ static electra_status run_text(struct run *r, bool allow_fast)
     return ELECTRA_OK;
 }
 
-static electra_status check_utf8(const char *text, size_t n)
+static electra_status check_text(const char *text, size_t n)
 {
+    if (n > INT32_MAX) /* word indices and piece offsets are 32-bit */
+        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "a text of %zu bytes: at most %d", n,
+                       INT32_MAX);
     size_t bad = el_utf8_check(text, n);
     if (bad < n)
         return el_fail(ELECTRA_ERR_INVALID_UTF8, "invalid UTF-8 at byte %zu (0x%02x)", bad,
@@ -529,7 +593,7 @@ electra_status el_tokenize(const electra_tokenizer *t, const char *text, size_t 
                            bool allow_fast, el_tokenize_scratch *s, el_token_list *out)
 {
     out->count = 0;
-    electra_status st = check_utf8(text, n);
+    electra_status st = check_text(text, n);
     if (st != ELECTRA_OK)
         return st;
     struct run r = {t, text, n, s, out, NULL, NULL, 0};
@@ -539,7 +603,7 @@ electra_status el_tokenize(const electra_tokenizer *t, const char *text, size_t 
 electra_status el_pretokenize(const electra_tokenizer *t, const char *text, size_t n,
                               el_tokenize_scratch *s, el_word_sink sink, void *ctx)
 {
-    electra_status st = check_utf8(text, n);
+    electra_status st = check_text(text, n);
     if (st != ELECTRA_OK)
         return st;
     struct run r = {t, text, n, s, NULL, sink, ctx, 0};

@@ -110,8 +110,12 @@ static void build_ascii_tables(electra_tokenizer *t)
             k = EL_A_WORD;
         t->ascii_class[c] = k;
     }
-    for (size_t i = 0; i < t->n_literals; i++)
-        t->ascii_class[(unsigned char)t->literals[i].text[0]] |= EL_A_LITERAL;
+    for (size_t i = 0; i < t->n_literals; i++) {
+        unsigned char first = (unsigned char)t->literals[i].text[0];
+        if (t->ascii_class[first] == EL_A_WORD)
+            t->word_literals = true;
+        t->ascii_class[first] |= EL_A_LITERAL;
+    }
     int32_t unk = t->special_ids[ELECTRA_TOKEN_UNK];
     for (int c = 0; c < 128; c++) {
         int32_t lower[2];
@@ -231,4 +235,12 @@ ELECTRA_API int32_t electra_tokenizer_special_id(const electra_tokenizer *tokeni
 int64_t el_tokenizer_model_max_length(const electra_tokenizer *t)
 {
     return t ? t->model_max_length : -1;
+}
+
+bool el_tokenizer_is_continuation(const electra_tokenizer *t, int32_t id)
+{
+    size_t len;
+    const char *tok = t ? el_vocab_token(&t->vocab, id, &len) : NULL;
+    return tok && len > t->vocab.prefix_len &&
+           memcmp(tok, t->vocab.prefix, t->vocab.prefix_len) == 0;
 }

@@ -43,6 +43,7 @@ struct electra_tokenizer {
     struct el_literal *literals; /* longest first */
     size_t n_literals;
     int64_t model_max_length; /* tokenizer_config.json, -1 if none */
+    bool word_literals;       /* an added token starts with a letter or digit */
     uint8_t ascii_class[256];
     char ascii_lower[128];
     int32_t ascii_single[128]; /* id of the one-character word c ([UNK] if none) */
@@ -84,6 +85,10 @@ electra_status el_tokenizer_from_json_text(const char *data, size_t len, const c
  * or 0. */
 size_t el_tokenizer_literal_at(const electra_tokenizer *t, const char *text, size_t n, size_t p,
                                int32_t *id);
+
+/* Whether id is a continuation piece ("##ing"): the word-piece test that
+ * token-classification aggregation needs. */
+bool el_tokenizer_is_continuation(const electra_tokenizer *t, int32_t id);
 
 /* model_max_length from tokenizer_config.json; -1 when none was given
  * (or it was the "very large" placeholder transformers writes). */

@@ -26,7 +26,8 @@ void el_vocab_builder_free(el_vocab_builder *b)
 electra_status el_vocab_builder_add(el_vocab_builder *b, const char *token, size_t len,
                                     int32_t id)
 {
-    if (len >= UINT32_MAX || id < 0)
+    /* Slots keep 32-bit pool offsets. */
+    if (len >= UINT32_MAX || b->pool_len + len + 1 >= UINT32_MAX || id < 0)
         return el_fail(ELECTRA_ERR_FORMAT, "token of %zu bytes or id %d out of range", len,
                        (int)id);
     if (el_grow((void **)&b->pool, &b->pool_cap, b->pool_len + len + 1, 1) != 0 ||
@@ -51,19 +52,20 @@ static size_t table_capacity(size_t n)
 }
 
 /* Insert or replace: a key seen again takes the new id (last one wins). */
-static void table_put(const el_vocab *v, struct el_vocab_table *t, const char *key, size_t len,
+static void table_put(const el_vocab *v, struct el_vocab_table *t, size_t offset, size_t len,
                       int32_t id, int32_t *replaced)
 {
+    const char *key = v->pool + offset;
     uint32_t h = el_vocab_hash(key, len);
     *replaced = -1;
     for (size_t i = h & t->mask;; i = (i + 1) & t->mask) {
         struct el_vocab_slot *slot = &t->slots[i];
         if (slot->id < 0) {
-            *slot = (struct el_vocab_slot){h, id};
+            *slot = (struct el_vocab_slot){h, id, (uint32_t)offset, (uint32_t)len};
             break;
         }
-        if (slot->hash == h && v->length[slot->id] == len + t->skip &&
-            memcmp(v->pool + v->offset[slot->id] + t->skip, key, len) == 0) {
+        if (slot->hash == h && slot->length == len &&
+            memcmp(v->pool + slot->offset, key, len) == 0) {
             *replaced = slot->id;
             slot->id = id;
             break;
@@ -128,9 +130,8 @@ electra_status el_vocab_build(el_vocab_builder *b, const char *prefix, el_vocab 
     b->pool = NULL;
     for (size_t i = 0; i < b->count; i++) {
         const struct el_vocab_entry *e = &b->entries[i];
-        const char *tok = v->pool + e->offset;
         int32_t replaced;
-        table_put(v, &v->words, tok, e->length, e->id, &replaced);
+        table_put(v, &v->words, e->offset, e->length, e->id, &replaced);
         /* A repeated token keeps its last id; the earlier id has no token
          * (HF's ids_to_tokens is built from the token -> id map). */
         if (replaced >= 0)
@@ -142,8 +143,7 @@ electra_status el_vocab_build(el_vocab_builder *b, const char *prefix, el_vocab 
         uint32_t len = v->length[id];
         if (len != EL_VOCAB_NONE && len >= plen && memcmp(v->pool + v->offset[id], prefix, plen) == 0) {
             int32_t replaced;
-            table_put(v, &v->pieces, v->pool + v->offset[id] + plen, len - plen, (int32_t)id,
-                      &replaced);
+            table_put(v, &v->pieces, v->offset[id] + plen, len - plen, (int32_t)id, &replaced);
         }
     }
     el_vocab_builder_free(b);

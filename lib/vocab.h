@@ -12,9 +12,13 @@
 
 #include "electra.h"
 
+/* A slot holds all a lookup compares, so that a hit costs the slot and the
+ * token bytes, not the id tables too. */
 struct el_vocab_slot {
     uint32_t hash;
-    int32_t id; /* -1: empty */
+    int32_t id;      /* -1: empty */
+    uint32_t offset; /* of the key (the token after `skip` bytes) in the pool */
+    uint32_t length; /* of the key */
 };
 
 struct el_vocab_table {
@@ -64,31 +68,67 @@ electra_status el_vocab_build(el_vocab_builder *b, const char *prefix, el_vocab 
                               const char *what);
 void el_vocab_free(el_vocab *v);
 
-static inline uint64_t el_vocab_rotl(uint64_t x, int r)
+static inline uint64_t el_vocab_load8(const char *p)
 {
-    return (x << r) | (x >> (64 - r));
+    uint64_t v;
+    __builtin_memcpy(&v, p, 8);
+    return v;
 }
 
-/* A fast hash of a short byte string: 8 bytes per step. */
-static inline uint32_t el_vocab_hash(const char *s, size_t n)
+static inline uint64_t el_vocab_load4(const char *p)
 {
-    const uint64_t k = 0x9E3779B97F4A7C15ull;
-    uint64_t h = n * k;
-    while (n >= 8) {
-        uint64_t w;
-        __builtin_memcpy(&w, s, 8);
-        h = el_vocab_rotl((h ^ w) * k, 29);
-        s += 8;
-        n -= 8;
+    uint32_t v;
+    __builtin_memcpy(&v, p, 4);
+    return v;
+}
+
+/* Keys of up to 16 bytes (nearly all) are read as two overlapping words,
+ * without a loop over their bytes: a and b determine the key given n. */
+static inline void el_vocab_words(const char *s, size_t n, uint64_t *a, uint64_t *b)
+{
+    if (n >= 8) {
+        *a = el_vocab_load8(s);
+        *b = el_vocab_load8(s + n - 8);
+    } else if (n >= 4) {
+        *a = el_vocab_load4(s);
+        *b = el_vocab_load4(s + n - 4);
+    } else if (n > 0) {
+        *a = ((uint64_t)(uint8_t)s[0] << 16) | ((uint64_t)(uint8_t)s[n >> 1] << 8) |
+             (uint8_t)s[n - 1];
+        *b = 0;
+    } else {
+        *a = *b = 0;
     }
-    if (n) {
-        uint64_t w = 0;
-        __builtin_memcpy(&w, s, n);
-        h = el_vocab_rotl((h ^ w) * k, 29);
-    }
+}
+
+static inline uint64_t el_vocab_mix(uint64_t h)
+{
     h ^= h >> 32;
     h *= 0xD6E8FEB86659FD93ull;
-    return (uint32_t)(h ^ (h >> 32));
+    return h ^ (h >> 32);
+}
+
+static inline uint32_t el_vocab_hash(const char *s, size_t n)
+{
+    uint64_t h = n * 0x9E3779B97F4A7C15ull, a, b;
+    while (n > 16) {
+        h = el_vocab_mix(h ^ el_vocab_load8(s)) + el_vocab_load8(s + 8);
+        s += 16;
+        n -= 16;
+    }
+    el_vocab_words(s, n, &a, &b);
+    h = el_vocab_mix(h ^ (a * 0xA0761D6478BD642Full)) ^ (b * 0xE7037ED1A0B428DBull);
+    return (uint32_t)el_vocab_mix(h);
+}
+
+static inline bool el_vocab_key_equal(const char *x, const char *y, size_t n)
+{
+    if (n > 16)
+        return __builtin_memcmp(x, y, n) == 0;
+    uint64_t xa, xb, ya, yb;
+    el_vocab_words(x, n, &xa, &xb);
+    el_vocab_words(y, n, &ya, &yb);
+    return xa == ya && xb == yb;
 }
 
 /* The id of key in table t, or -1. */
@@ -102,8 +142,8 @@ static inline int32_t el_vocab_find(const el_vocab *v, const struct el_vocab_tab
         const struct el_vocab_slot *slot = &t->slots[i];
         if (slot->id < 0)
             return -1;
-        if (slot->hash == h && v->length[slot->id] == len + t->skip &&
-            __builtin_memcmp(v->pool + v->offset[slot->id] + t->skip, key, len) == 0)
+        if (slot->hash == h && slot->length == len &&
+            el_vocab_key_equal(v->pool + slot->offset, key, len))
             return slot->id;
     }
 }

@@ -89,6 +89,10 @@ START_TEST(accessors)
     ck_assert_int_eq(electra_tokenizer_special_id(NULL, 0), -1);
     ck_assert_uint_eq(electra_tokenizer_vocab_size(NULL), 0);
     ck_assert_int_eq(el_tokenizer_model_max_length(t), -1);
+    ck_assert(el_tokenizer_is_continuation(t, 2075));   /* ##ing */
+    ck_assert(!el_tokenizer_is_continuation(t, 7592));  /* hello */
+    ck_assert(!el_tokenizer_is_continuation(t, 30522)); /* out of range */
+    ck_assert(!el_tokenizer_is_continuation(NULL, 2075));
     electra_tokenizer_free(t);
     electra_tokenizer_free(NULL);
 }
@@ -334,6 +338,13 @@ START_TEST(tokenizer_json_added_token_beyond_vocab)
     ck_assert_int_eq(load_json(dir, root, NULL, &t), ELECTRA_OK);
     ck_assert_uint_eq(electra_tokenizer_vocab_size(t), 30523);
     ck_assert_str_eq(electra_tokenizer_id_to_token(t, 30522), "<ent>");
+    ck_assert_str_eq(ids_of(t, "a<ent>b"), "[101, 1037, 30522, 1038, 102]");
+    /* An added token may start with a space (found by fuzzing: it once
+     * stalled the scan at every space). */
+    cJSON_AddItemToArray(added, cJSON_Parse("{\"id\": 30523, \"content\": \" x\"}"));
+    electra_tokenizer_free(t);
+    ck_assert_int_eq(load_json(dir, root, NULL, &t), ELECTRA_OK);
+    ck_assert_str_eq(ids_of(t, "a x  b"), "[101, 1037, 30523, 1038, 102]");
     ck_assert_str_eq(ids_of(t, "a<ent>b"), "[101, 1037, 30522, 1038, 102]");
     /* Not special: kept by decode(skip_special_tokens). */
     const int32_t ids[] = {101, 30522, 102};
