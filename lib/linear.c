@@ -9,6 +9,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "alloc.h"
 #include "cpu.h"
@@ -25,11 +26,13 @@ typedef struct packed_weights {
     float *panels;
 } packed_weights;
 
-/* The reference path splits y into blocks this size: small enough for a
- * stack buffer (the GEMM cannot write y in place, since y may hold the
- * residual), fixed so that results do not depend on the thread count. */
-#define REF_ROWS 32
+/* The reference path splits y into blocks this size, fixed so that
+ * results do not depend on the thread count. The product goes straight
+ * into y, except when y holds the residual: then it goes through a stack
+ * buffer, TMP_ROWS rows at a time. */
+#define REF_ROWS 128
 #define REF_COLS 256
+#define TMP_ROWS 32
 
 static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
 
@@ -138,34 +141,52 @@ typedef struct reference_job {
     size_t col_blocks;
 } reference_job;
 
-static void reference_block(void *arg, size_t block)
+/* y[r0.., c0..] (rows x cols) = act(x W^T + b) (+ residual). */
+static void reference_rows(const reference_job *job, size_t r0, size_t rows, size_t c0,
+                           size_t cols, float *dst, size_t ld)
 {
-    const reference_job *job = arg;
     const el_linear *l = job->l;
-    const size_t r0 = block / job->col_blocks * REF_ROWS;
-    const size_t c0 = block % job->col_blocks * REF_COLS;
-    const size_t rows = job->m - r0 < REF_ROWS ? job->m - r0 : REF_ROWS;
-    const size_t cols = l->out - c0 < REF_COLS ? l->out - c0 : REF_COLS;
-    float tmp[REF_ROWS * REF_COLS];
-
     if (l->in)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)cols, (int)l->in,
                     1.0f, job->x + r0 * l->in, (int)l->in, l->weight + c0 * l->in,
-                    (int)l->in, 0.0f, tmp, (int)cols);
+                    (int)l->in, 0.0f, dst, (int)ld);
     else
-        for (size_t i = 0; i < rows * cols; i++)
-            tmp[i] = 0.0f;
+        for (size_t r = 0; r < rows; r++)
+            for (size_t c = 0; c < cols; c++)
+                dst[r * ld + c] = 0.0f;
     for (size_t r = 0; r < rows; r++) {
-        float *t = tmp + r * cols;
+        float *t = dst + r * ld;
         if (l->bias)
             for (size_t c = 0; c < cols; c++)
                 t[c] += l->bias[c0 + c];
         el_activation_apply(job->act, t, cols);
         float *y = job->y + (r0 + r) * l->out + c0;
-        const float *res = job->residual ? job->residual + (r0 + r) * l->out + c0 : NULL;
-        for (size_t c = 0; c < cols; c++)
-            y[c] = res ? t[c] + res[c] : t[c];
+        if (job->residual) {
+            const float *res = job->residual + (r0 + r) * l->out + c0;
+            for (size_t c = 0; c < cols; c++)
+                y[c] = t[c] + res[c];
+        } else if (t != y) {
+            memcpy(y, t, cols * sizeof *y);
+        }
     }
+}
+
+static void reference_block(void *arg, size_t block)
+{
+    const reference_job *job = arg;
+    const size_t out = job->l->out;
+    const size_t r0 = block / job->col_blocks * REF_ROWS;
+    const size_t c0 = block % job->col_blocks * REF_COLS;
+    const size_t rows = job->m - r0 < REF_ROWS ? job->m - r0 : REF_ROWS;
+    const size_t cols = out - c0 < REF_COLS ? out - c0 : REF_COLS;
+    if (job->residual != job->y) {
+        reference_rows(job, r0, rows, c0, cols, job->y + r0 * out + c0, out);
+        return;
+    }
+    float tmp[TMP_ROWS * REF_COLS];
+    for (size_t r = 0; r < rows; r += TMP_ROWS)
+        reference_rows(job, r0 + r, rows - r < TMP_ROWS ? rows - r : TMP_ROWS, c0, cols, tmp,
+                       cols);
 }
 
 void el_linear_forward(const el_linear *l, const float *x, size_t m, float *y,
