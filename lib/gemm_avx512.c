@@ -7,13 +7,15 @@
  * 12 cycles per k against 14 loads, so it runs at the FMA peak when its
  * operands come from L1/L2.
  *
- * Blocking: when K <= KC_MAX the task loop runs rows outside and panels
- * inside, so the 12 rows of x (<= 18 KiB) stay in L1 across a block of
- * panels sized to stay in L2. For larger K (the FFN output, K = 1024) the
- * order flips: panels outside, K cut into blocks of <= KC, rows inside,
- * so one KC x 32 slice of weights (32 KiB) stays in L1 across the rows;
- * partial sums wait in a stack buffer (not in y, which may alias the
- * residual).
+ * Tasks (claimed dynamically by the pool's threads) are blocks of row
+ * tiles x panels, cut across n first so that each thread streams its own
+ * part of the weights, and no larger than L2 holds. Within a task, when
+ * K <= KC_MAX, rows run outside and panels inside, so 12 rows of x
+ * (<= 18 KiB) stay in L1 across the panels. For larger K (the FFN output,
+ * K = 1024) the order flips: panels outside, K cut into blocks of <= KC,
+ * rows inside, so one KC x 32 slice of weights (32 KiB) stays in L1
+ * across the rows; partial sums wait in a stack buffer (not in y, which
+ * may alias the residual).
  *
  * Every element of y is one FMA chain over k in order from k = 0 (the K
  * blocks only park it in memory), then bias, activation, residual: the
@@ -40,14 +42,10 @@
 #define KC_MAX 384
 /* Bytes of packed weights one task keeps in L2 (of 2 MiB, shared with
  * the rows of x and y). */
-#ifndef L2_PANEL_BUDGET
 #define L2_PANEL_BUDGET (512 * 1024)
-#endif
 /* With several threads: tasks per thread, and the least work worth a
  * task (about 6 us). */
-#ifndef TASKS_PER_THREAD
 #define TASKS_PER_THREAD 8
-#endif
 #define MIN_TASK_FLOPS 1e6
 /* Row tiles per task in the K-blocked order: bounds the partial sums
  * (MAX_TASK_TILES * MR * NR floats on the stack) and the rows of x that
