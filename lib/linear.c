@@ -23,7 +23,7 @@ void openblas_set_num_threads(int num_threads);
 /* What el_linear.packed points to. */
 typedef struct packed_weights {
     const el_gemm_kernel *kernel;
-    float *panels;
+    void *data;
 } packed_weights;
 
 /* The reference path splits y into blocks this size, fixed so that
@@ -45,43 +45,42 @@ static void blas_single_threaded(void)
 #endif
 }
 
-static const el_gemm_kernel *fast_kernel(void)
+/* The fastest kernel for this CPU that computes at least as exactly as
+ * asked; NULL for the CBLAS reference. */
+static const el_gemm_kernel *fast_kernel(int precision, size_t in, size_t out)
 {
 #ifdef EL_GEMM_X86
-    if (el_cpu_best_path() >= EL_CPU_AVX512)
+    const el_cpu_path path = el_cpu_best_path();
+    if (precision == ELECTRA_PRECISION_BF16 && path >= EL_CPU_AMX &&
+        el_gemm_amx_bf16.packed_bytes(in, out) && el_cpu_request_amx())
+        return &el_gemm_amx_bf16;
+    if (path >= EL_CPU_AVX512)
         return &el_gemm_avx512;
+#else
+    (void)precision, (void)in, (void)out;
 #endif
     return NULL;
 }
 
-/* See gemm.h for the layout. */
-static void pack_panels(const float *w, size_t in, size_t out, size_t nr, float *panels)
-{
-    const size_t n_panels = (out + nr - 1) / nr;
-    for (size_t p = 0; p < n_panels; p++) {
-        float *dst = panels + p * in * nr;
-        for (size_t j = 0; j < nr; j++) {
-            const size_t row = p * nr + j;
-            if (row < out) {
-                const float *src = w + row * in;
-                for (size_t k = 0; k < in; k++)
-                    dst[k * nr + j] = src[k];
-            } else {
-                for (size_t k = 0; k < in; k++)
-                    dst[k * nr + j] = 0.0f;
-            }
-        }
-    }
-}
-
 electra_status el_linear_init(el_linear *l, const float *weight, const float *bias, size_t in,
                               size_t out, int kernels)
+{
+    return el_linear_init_precision(l, weight, bias, in, out, kernels, ELECTRA_PRECISION_F32);
+}
+
+electra_status el_linear_init_precision(el_linear *l, const float *weight, const float *bias,
+                                        size_t in, size_t out, int kernels, int precision)
 {
     if (!l)
         return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "linear: no struct to initialise");
     if (kernels != ELECTRA_KERNELS_AUTO && kernels != ELECTRA_KERNELS_REFERENCE)
         return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "linear: unknown kernels value %d",
                        kernels);
+    if (precision == ELECTRA_PRECISION_INT8)
+        return el_fail(ELECTRA_ERR_UNSUPPORTED, "linear: int8 precision is not implemented");
+    if (precision != ELECTRA_PRECISION_F32 && precision != ELECTRA_PRECISION_BF16)
+        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "linear: unknown precision %d",
+                       precision);
     if (in && out > SIZE_MAX / sizeof(float) / in)
         return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "linear: %zu x %zu weight is too large",
                        out, in);
@@ -94,23 +93,23 @@ electra_status el_linear_init(el_linear *l, const float *weight, const float *bi
     pthread_once(&blas_once, blas_single_threaded);
 
     packed_weights *packed = NULL;
-    const el_gemm_kernel *kernel = kernels == ELECTRA_KERNELS_AUTO ? fast_kernel() : NULL;
+    const el_gemm_kernel *kernel =
+        kernels == ELECTRA_KERNELS_AUTO ? fast_kernel(precision, in, out) : NULL;
     if (kernel) {
-        const size_t n_panels = out / kernel->nr + (out % kernel->nr != 0);
-        if (in && n_panels > SIZE_MAX / sizeof(float) / kernel->nr / in)
+        const size_t bytes = kernel->packed_bytes(in, out);
+        if (!bytes && in && out)
             return el_fail(ELECTRA_ERR_INVALID_ARGUMENT,
                            "linear: %zu x %zu weight is too large to pack", out, in);
-        const size_t floats = n_panels * kernel->nr * in;
         packed = el_malloc(sizeof *packed);
-        /* at least one float, so that panel arithmetic never starts from NULL */
-        float *panels = el_malloc_aligned((floats ? floats : 1) * sizeof(float));
-        if (!packed || !panels) {
+        /* never empty, so that kernels never offset a NULL pointer */
+        void *data = el_malloc_aligned(bytes ? bytes : 64);
+        if (!packed || !data) {
             el_free(packed);
-            el_free_aligned(panels);
+            el_free_aligned(data);
             return el_nomem("packing linear weights");
         }
-        pack_panels(weight, in, out, kernel->nr, panels);
-        *packed = (packed_weights){kernel, panels};
+        kernel->pack(weight, in, out, data);
+        *packed = (packed_weights){kernel, data};
     }
     *l = (el_linear){.weight = weight,
                      .bias = bias,
@@ -126,7 +125,7 @@ void el_linear_release(el_linear *l)
     if (!l || !l->packed)
         return;
     packed_weights *packed = l->packed;
-    el_free_aligned(packed->panels);
+    el_free_aligned(packed->data);
     el_free(packed);
     l->packed = NULL;
 }
@@ -197,7 +196,7 @@ void el_linear_forward(const el_linear *l, const float *x, size_t m, float *y,
     if (l->packed) {
         const packed_weights *packed = l->packed;
         const el_gemm_args args = {.x = x,
-                                   .panels = packed->panels,
+                                   .packed = packed->data,
                                    .bias = l->bias,
                                    .residual = residual,
                                    .y = y,

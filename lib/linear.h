@@ -34,6 +34,15 @@ typedef struct el_linear {
  * the layout for `kernels` (ELECTRA_KERNELS_AUTO picks the CPU's best). */
 electra_status el_linear_init(el_linear *l, const float *weight, const float *bias,
                               size_t in, size_t out, int kernels);
+/* As el_linear_init, at `precision` (electra_precision).
+ * ELECTRA_PRECISION_BF16 rounds the weights to bfloat16 when packing and
+ * x on the fly, and sums in float32 (AMX tiles; then y is within about
+ * 2^-7 sum |x w| of exact, against (in + 2) 2^-24 sum |x w| for float32).
+ * Where that cannot run (no AMX, the OS refuses it, ELECTRA_CPU below
+ * "amx", the reference kernels, in > 1024) the linear computes in float32:
+ * more exactly than asked. ELECTRA_PRECISION_INT8: ELECTRA_ERR_UNSUPPORTED. */
+electra_status el_linear_init_precision(el_linear *l, const float *weight, const float *bias,
+                                        size_t in, size_t out, int kernels, int precision);
 void el_linear_release(el_linear *l);
 
 /* y[m, out] = act(x[m, in] W^T + b) (+ residual[m, out] when not NULL,
