@@ -54,6 +54,30 @@ el_gemm_plan el_gemm_plan_tasks(size_t m, size_t n, size_t k, size_t mr, size_t 
                                 size_t panel_bytes_per_k, size_t panel_budget,
                                 size_t max_task_tiles, double min_task_flops, int threads);
 
+/* The float kernels: a register-blocked micro-kernel over the panel
+ * layout computes tiles of up to mr rows x nr columns,
+ *   c_out[rows][nr] = (c_in ? c_in : 0) + a[rows][0..kc) * b[0..kc)[nr]
+ * (rows of a lda apart, of c nr apart, c 64-byte aligned), and, when
+ * `next` is not NULL, prefetches the kc x nr weights there into L2 at the
+ * pace it reads b. The epilogue then writes
+ *   y[row0 .., col0 .. col0+nr) = act(acc + b) (+ residual), masked at n.
+ * el_gemm_float_forward runs them over the pool (see gemm.c). */
+#define EL_GEMM_MAX_MR 12
+#define EL_GEMM_MAX_NR 32
+
+typedef void (*el_gemm_tile_fn)(size_t kc, const float *a, size_t lda, const float *b,
+                                const float *c_in, float *c_out, const float *next);
+
+typedef struct el_gemm_float_kernel {
+    size_t mr, nr;
+    el_gemm_tile_fn tiles[EL_GEMM_MAX_MR + 1]; /* by rows, 1..mr */
+    void (*epilogue)(const el_gemm_args *g, const float *acc, size_t row0, size_t rows,
+                     size_t col0);
+} el_gemm_float_kernel;
+
+void el_gemm_float_forward(const el_gemm_float_kernel *fk, const el_gemm_args *g,
+                           el_threadpool *pool);
+
 /* Part p of `count` items split into `parts`: it starts here. */
 static inline size_t el_gemm_part_start(size_t p, size_t count, size_t parts)
 {
@@ -66,6 +90,7 @@ static inline size_t el_gemm_part_start(size_t p, size_t count, size_t parts)
 #if defined(ELECTRA_FAST_KERNELS) && defined(__x86_64__) && defined(__GNUC__)
 #define EL_GEMM_X86 1
 extern const el_gemm_kernel el_gemm_avx512;
+extern const el_gemm_kernel el_gemm_avx2;
 extern const el_gemm_kernel el_gemm_amx_bf16;
 
 /* Width of the float panels and of the accumulator rows below. */

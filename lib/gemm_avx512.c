@@ -7,20 +7,9 @@
  * 12 cycles per k against 14 loads, so it runs at the FMA peak when its
  * operands come from L1/L2.
  *
- * Tasks (claimed dynamically by the pool's threads) are blocks of row
- * tiles x panels, cut across n first so that each thread streams its own
- * part of the weights, and no larger than L2 holds. Within a task, when
- * K <= KC_MAX, rows run outside and panels inside, so 12 rows of x
- * (<= 18 KiB) stay in L1 across the panels. For larger K (the FFN output,
- * K = 1024) the order flips: panels outside, K cut into blocks of <= KC,
- * rows inside, so one KC x 32 slice of weights (32 KiB) stays in L1
- * across the rows; partial sums wait in a stack buffer (not in y, which
- * may alias the residual).
- *
- * Every element of y is one FMA chain over k in order from k = 0 (the K
- * blocks only park it in memory), then bias, activation, residual: the
- * result depends on nothing but the shape, so any split into tasks, and
- * so any thread count, gives the same bits. */
+ * The blocked loops around it, shared with the AVX2 kernel, are in gemm.c;
+ * the epilogue (bias, activation, residual on the tile while it is in L1)
+ * is here, and serves the AMX kernel too. */
 #include <config.h>
 
 #include "gemm.h"
@@ -38,20 +27,6 @@
 #define MR 12
 #define NV 2
 #define NR EL_GEMM_AVX512_NR
-#define KC 256
-#define KC_MAX 384
-/* Bytes of packed weights one task keeps in L2 (of 2 MiB, shared with
- * the rows of x and y). */
-#define L2_PANEL_BUDGET (512 * 1024)
-/* The least work worth a task: about 6 us. */
-#define MIN_TASK_FLOPS 1e6
-/* Row tiles per task in the K-blocked order: bounds the partial sums
- * (MAX_TASK_TILES * MR * NR floats on the stack) and the rows of x that
- * must stay in L2 (12 KiB per tile per 256 of K). */
-#define MAX_TASK_TILES 16
-
-typedef void (*tile_fn)(size_t kc, const float *a, size_t lda, const float *b,
-                        const float *c_in, float *c_out, const float *next);
 
 /* c_out[mr][NR] = (c_in ? c_in : 0) + a[mr][0..kc) * b[0..kc)[NR].
  * With prefetch, it also asks for the kc x NR weights at `next` into L2,
@@ -98,13 +73,10 @@ static inline __attribute__((always_inline)) void tile(const int mr, const int p
     static void tile_##rows(size_t kc, const float *a, size_t lda, const float *b,      \
                             const float *c_in, float *c_out, const float *next)         \
     {                                                                                   \
-        tile(rows, 0, kc, a, lda, b, c_in, c_out, next);                                \
-    }                                                                                   \
-    static void tile_##rows##_prefetch(size_t kc, const float *a, size_t lda,           \
-                                       const float *b, const float *c_in, float *c_out, \
-                                       const float *next)                               \
-    {                                                                                   \
-        tile(rows, 1, kc, a, lda, b, c_in, c_out, next);                                \
+        if (next)                                                                       \
+            tile(rows, 1, kc, a, lda, b, c_in, c_out, next);                            \
+        else                                                                            \
+            tile(rows, 0, kc, a, lda, b, c_in, c_out, NULL);                            \
     }
 TILE(1)
 TILE(2)
@@ -119,14 +91,6 @@ TILE(10)
 TILE(11)
 TILE(12)
 #undef TILE
-
-/* tiles[prefetch][rows] */
-static const tile_fn tiles[2][MR + 1] = {
-    {NULL, tile_1, tile_2, tile_3, tile_4, tile_5, tile_6, tile_7, tile_8, tile_9, tile_10,
-     tile_11, tile_12},
-    {NULL, tile_1_prefetch, tile_2_prefetch, tile_3_prefetch, tile_4_prefetch,
-     tile_5_prefetch, tile_6_prefetch, tile_7_prefetch, tile_8_prefetch, tile_9_prefetch,
-     tile_10_prefetch, tile_11_prefetch, tile_12_prefetch}};
 
 void el_gemm_epilogue_avx512(const el_gemm_args *g, const float *acc, size_t row0,
                              size_t rows, size_t col0)
@@ -152,79 +116,16 @@ void el_gemm_epilogue_avx512(const el_gemm_args *g, const float *acc, size_t row
     }
 }
 
-typedef struct task_args {
-    const el_gemm_args *g;
-    el_gemm_plan plan;
-    size_t kc; /* K block; >= k: unblocked */
-} task_args;
-
-static void run_task(void *arg, size_t task)
-{
-    const task_args *ta = arg;
-    const el_gemm_args *g = ta->g;
-    const el_gemm_plan *p = &ta->plan;
-    const size_t k = g->k;
-    const float *panels = g->packed;
-    /* Row groups vary fastest: tasks claimed one after another share a
-     * block of weights. */
-    const size_t rg = task % p->row_groups, cg = task / p->row_groups;
-    const size_t t0 = el_gemm_part_start(rg, p->tiles, p->row_groups);
-    const size_t t1 = el_gemm_part_start(rg + 1, p->tiles, p->row_groups);
-    const size_t p0 = el_gemm_part_start(cg, p->panels, p->col_groups);
-    const size_t p1 = el_gemm_part_start(cg + 1, p->panels, p->col_groups);
-    float acc[MR * NR] __attribute__((aligned(64)));
-
-    /* The weights of this task end here: the first row tile prefetches
-     * the slice that follows the one it reads, when that lies before. */
-    const float *end = panels + p1 * k * NR;
-    if (ta->kc >= k) {
-        for (size_t t = t0; t < t1; t++) {
-            const size_t r0 = el_gemm_part_start(t, g->m, p->tiles);
-            const size_t rows = el_gemm_part_start(t + 1, g->m, p->tiles) - r0;
-            const float *a = g->x + r0 * k;
-            for (size_t q = p0; q < p1; q++) {
-                const float *b = panels + q * k * NR;
-                const int prefetch = t == t0 && b + 2 * k * NR <= end;
-                tiles[prefetch][rows](k, a, k, b, NULL, acc, b + k * NR);
-                el_gemm_epilogue_avx512(g, acc, r0, rows, q * NR);
-            }
-        }
-        return;
-    }
-
-    float partial[MAX_TASK_TILES * MR * NR] __attribute__((aligned(64)));
-    for (size_t q = p0; q < p1; q++) {
-        const float *panel = panels + q * k * NR;
-        for (size_t k0 = 0; k0 < k; k0 += ta->kc) {
-            const size_t kc = k - k0 < ta->kc ? k - k0 : ta->kc;
-            const int last = k0 + kc == k;
-            const float *b = panel + k0 * NR;
-            for (size_t t = t0; t < t1; t++) {
-                const size_t r0 = el_gemm_part_start(t, g->m, p->tiles);
-                const size_t rows = el_gemm_part_start(t + 1, g->m, p->tiles) - r0;
-                float *part = partial + (t - t0) * MR * NR;
-                const int prefetch = t == t0 && b + 2 * kc * NR <= end;
-                tiles[prefetch][rows](kc, g->x + r0 * k + k0, k, b, k0 ? part : NULL,
-                                      last ? acc : part, b + kc * NR);
-                if (last)
-                    el_gemm_epilogue_avx512(g, acc, r0, rows, q * NR);
-            }
-        }
-    }
-}
+static const el_gemm_float_kernel avx512 = {
+    MR,
+    NR,
+    {NULL, tile_1, tile_2, tile_3, tile_4, tile_5, tile_6, tile_7, tile_8, tile_9, tile_10,
+     tile_11, tile_12},
+    el_gemm_epilogue_avx512};
 
 static void forward(const el_gemm_args *g, el_threadpool *pool)
 {
-    if (g->m == 0 || g->n == 0)
-        return;
-    task_args ta = {.g = g};
-    /* The K blocks fix the rounding, so they depend on k alone. */
-    const size_t blocks = g->k <= KC_MAX ? 1 : (g->k + KC - 1) / KC;
-    ta.kc = (g->k + blocks - 1) / blocks;
-    ta.plan = el_gemm_plan_tasks(g->m, g->n, g->k, MR, NR, NR * sizeof(float), L2_PANEL_BUDGET,
-                                 blocks > 1 ? MAX_TASK_TILES : g->m, MIN_TASK_FLOPS,
-                                 el_threadpool_size(pool));
-    el_parallel_for(pool, ta.plan.row_groups * ta.plan.col_groups, run_task, &ta);
+    el_gemm_float_forward(&avx512, g, pool);
 }
 
 static size_t packed_bytes(size_t k, size_t n)
