@@ -56,6 +56,8 @@ static const el_gemm_kernel *fast_kernel(int precision, size_t in, size_t out)
         return &el_gemm_amx_bf16;
     if (path >= EL_CPU_AVX512)
         return &el_gemm_avx512;
+    if (path >= EL_CPU_AVX2)
+        return &el_gemm_avx2;
 #else
     (void)precision, (void)in, (void)out;
 #endif
