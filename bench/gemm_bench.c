@@ -92,10 +92,10 @@ static void measure(const run *r, int threads, double seconds)
     qsort(times, reps, sizeof *times, compare_doubles);
     const double flop = 2.0 * (double)r->m * (double)r->s->in * (double)r->s->out;
     const char *coretype = getenv("OPENBLAS_CORETYPE");
-    printf("{\"engine\":\"%s\",\"shape\":\"%s\",\"m\":%zu,\"in\":%zu,\"out\":%zu,"
+    printf("{\"engine\":\"%s\",\"kernel\":\"%s\",\"shape\":\"%s\",\"m\":%zu,\"in\":%zu,\"out\":%zu,"
            "\"epilogue\":\"%s\",\"threads\":%d,\"reps\":%zu,\"ms_min\":%.4f,\"ms_med\":%.4f,"
            "\"gflops_best\":%.1f,\"gflops_med\":%.1f,\"openblas_coretype\":\"%s\"}\n",
-           r->engine, r->s->name, r->m, r->s->in, r->s->out,
+           r->engine, r->linear ? el_linear_kernel_name(r->linear) : "cblas_sgemm", r->s->name, r->m, r->s->in, r->s->out,
            !r->linear                      ? "none"
            : r->s->act == EL_ACT_GELU      ? "bias+gelu"
            : r->s->residual_in_y           ? "bias+residual"

@@ -132,6 +132,12 @@ void el_linear_release(el_linear *l)
     l->packed = NULL;
 }
 
+const char *el_linear_kernel_name(const el_linear *l)
+{
+    const packed_weights *packed = l->packed;
+    return packed ? packed->kernel->name : "reference";
+}
+
 typedef struct reference_job {
     const el_linear *l;
     const float *x;

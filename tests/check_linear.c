@@ -279,9 +279,20 @@ START_TEST(kernel_choice_follows_the_cpu)
     ck_assert_int_eq(el_linear_init(&l, w, NULL, 2, 2, ELECTRA_KERNELS_REFERENCE), ELECTRA_OK);
     ck_assert_ptr_null(l.packed);
     ck_assert_int_eq(l.kernels, ELECTRA_KERNELS_REFERENCE);
+    ck_assert_str_eq(el_linear_kernel_name(&l), "reference");
     el_linear_release(&l);
     ck_assert_int_eq(el_linear_init(&l, w, NULL, 2, 2, ELECTRA_KERNELS_AUTO), ELECTRA_OK);
     ck_assert_int_eq(l.packed != NULL, el_cpu_best_path() >= EL_CPU_AVX2);
+    const el_cpu_path path = el_cpu_best_path();
+    ck_assert_str_eq(el_linear_kernel_name(&l), path >= EL_CPU_AVX512 ? "avx512"
+                                                : path == EL_CPU_AVX2  ? "avx2"
+                                                                       : "reference");
+    el_linear_release(&l);
+    ck_assert_int_eq(el_linear_init_precision(&l, w, NULL, 2, 2, ELECTRA_KERNELS_AUTO,
+                                              ELECTRA_PRECISION_BF16),
+                     ELECTRA_OK);
+    if (path >= EL_CPU_AMX)
+        ck_assert_str_eq(el_linear_kernel_name(&l), "amx-bf16");
     el_linear_release(&l);
 }
 END_TEST
