@@ -1,24 +1,28 @@
 #!/usr/bin/python3
-"""Fit the GELU tables of lib/activation_avx512.h.
+"""Fit the GELU tables of lib/activation_avx512.h and lib/activation_avx2.h.
 
 GELU(x) = x * F(x), where F is the normal CDF (exact GELU) or
 sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3)) (the tanh forms). F is 0 or 1 to
 float precision outside [-6, 6]; inside, it is split into 32 intervals of
 0.375, and on each F is a degree-6 polynomial in u = x - (interval mid).
-The coefficients are a near-minimax fit of the relative error (weighted
+(AVX2, whose permutes pick from 8 entries, uses 16 intervals of 0.75 and
+degree 7.) The coefficients are a near-minimax fit of the relative error (weighted
 least squares on Chebyshev nodes, reweighted Lawson-style), rounded to
 float. The script then evaluates the tables the way the kernel does
 (float FMAs) and prints the C arrays and the worst relative error of
 x * F(x) wherever |GELU(x)| >= 1e-3.
 
-Usage: bench/fit_activation_tables.py > tables.txt  (needs numpy)
+Usage: bench/fit_activation_tables.py [INTERVALS DEGREE] > tables.txt
+(default 32 6; the AVX2 tables are 16 7; needs numpy)
 """
 import math
+import sys
 
 import numpy as np
 
 F32 = np.float32
-RANGE, INTERVALS, DEGREE = 6.0, 32, 6
+RANGE = 6.0
+INTERVALS, DEGREE = (int(a) for a in sys.argv[1:3]) if len(sys.argv) > 2 else (32, 6)
 WIDTH = 2 * RANGE / INTERVALS
 
 
@@ -80,7 +84,8 @@ def c_float(v):
 
 
 def main():
-    for name, fn in (("el_gelu_erf_table", normal_cdf), ("el_gelu_tanh_table", tanh_cdf)):
+    for name, fn in (("el_gelu_erf_table%d" % INTERVALS, normal_cdf),
+                     ("el_gelu_tanh_table%d" % INTERVALS, tanh_cdf)):
         table = np.array([fit_interval(fn, -RANGE + i * WIDTH, -RANGE + (i + 1) * WIDTH)
                           for i in range(INTERVALS)])
         rel, small = worst_error(fn, table)

@@ -1,9 +1,11 @@
 /* gemm_bench.c - times el_linear_forward on the ELECTRA-small shapes:
- * the fast kernel, the CBLAS reference path, and one plain cblas_sgemm
- * call, on 1 and 2 threads. One JSON line per measurement on stdout.
+ * the fast float32 kernel, the opt-in bfloat16 one (ELECTRA_PRECISION_BF16),
+ * the CBLAS reference path, and one plain cblas_sgemm call, on 1 and 2
+ * threads; and the float32 FMA peak of one core, for scale. One JSON line
+ * per measurement on stdout.
  *
  *   bench/gemm_bench [--seconds S] [--m 128,512,1024] [--threads 1,2]
- *                    [--engines fast,reference,cblas] [--shapes qkv,ffn_in,...]
+ *                    [--engines fast,bf16,reference,cblas] [--shapes qkv,...]
  *
  * Other processes share the cores, so each configuration repeats for S
  * seconds (default 1) and reports the minimum next to the median.
@@ -90,10 +92,10 @@ static void measure(const run *r, int threads, double seconds)
     qsort(times, reps, sizeof *times, compare_doubles);
     const double flop = 2.0 * (double)r->m * (double)r->s->in * (double)r->s->out;
     const char *coretype = getenv("OPENBLAS_CORETYPE");
-    printf("{\"engine\":\"%s\",\"shape\":\"%s\",\"m\":%zu,\"in\":%zu,\"out\":%zu,"
+    printf("{\"engine\":\"%s\",\"kernel\":\"%s\",\"shape\":\"%s\",\"m\":%zu,\"in\":%zu,\"out\":%zu,"
            "\"epilogue\":\"%s\",\"threads\":%d,\"reps\":%zu,\"ms_min\":%.4f,\"ms_med\":%.4f,"
            "\"gflops_best\":%.1f,\"gflops_med\":%.1f,\"openblas_coretype\":\"%s\"}\n",
-           r->engine, r->s->name, r->m, r->s->in, r->s->out,
+           r->engine, r->linear ? el_linear_kernel_name(r->linear) : "cblas_sgemm", r->s->name, r->m, r->s->in, r->s->out,
            !r->linear                      ? "none"
            : r->s->act == EL_ACT_GELU      ? "bias+gelu"
            : r->s->residual_in_y           ? "bias+residual"
@@ -101,6 +103,46 @@ static void measure(const run *r, int threads, double seconds)
            threads, reps, times[0] * 1e3, times[reps / 2] * 1e3, flop / times[0] * 1e-9,
            flop / times[reps / 2] * 1e-9, coretype ? coretype : "unset");
     fflush(stdout);
+}
+
+/* GFLOP/s of independent float32 FMAs on one core: 24 zmm chains when
+ * the CPU has AVX-512, else the compiler's choice for plain C. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+__attribute__((target("avx512f"))) static double fma_peak_avx512(long iters)
+{
+    __m512 acc[24];
+    for (int i = 0; i < 24; i++)
+        acc[i] = _mm512_set1_ps((float)i * 1e-3f);
+    __m512 a = _mm512_set1_ps(0.999f), c = _mm512_set1_ps(1e-4f);
+    const double t0 = now();
+    for (long it = 0; it < iters; it++) {
+#pragma GCC unroll 24
+        for (int i = 0; i < 24; i++)
+            acc[i] = _mm512_fmadd_ps(acc[i], a, c);
+        __asm__ volatile("" : "+v"(a));
+    }
+    const double t = now() - t0;
+    float sum = 0;
+    for (int i = 0; i < 24; i++)
+        sum += _mm512_reduce_add_ps(acc[i]);
+    __asm__ volatile("" : : "x"(sum));
+    return (double)iters * 24 * 32 / t * 1e-9;
+}
+#endif
+
+static void report_peak(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (el_cpu_best_path() < EL_CPU_AVX512)
+        return;
+    double best = 0;
+    for (int r = 0; r < 20; r++) {
+        double g = fma_peak_avx512(2000000);
+        best = g > best ? g : best;
+    }
+    printf("{\"engine\":\"fma_peak\",\"threads\":1,\"gflops_best\":%.1f}\n", best);
+#endif
 }
 
 static size_t parse_list(const char *arg, size_t *out, size_t max)
@@ -144,7 +186,7 @@ int main(int argc, char **argv)
     double seconds = 1.0;
     size_t ms[8] = {128, 512, 1024}, n_ms = 3;
     size_t threads[8] = {1, 2}, n_threads = 2;
-    const char *engines = "fast,reference,cblas", *only_shapes = NULL;
+    const char *engines = "fast,bf16,reference,cblas", *only_shapes = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
             seconds = atof(argv[++i]);
@@ -159,7 +201,7 @@ int main(int argc, char **argv)
         else {
             fprintf(stderr,
                     "usage: %s [--seconds S] [--m 128,512,1024] [--threads 1,2]\n"
-                    "          [--engines fast,reference,cblas] [--shapes qkv,ffn_in,ffn_out,\n"
+                    "          [--engines fast,bf16,reference,cblas] [--shapes qkv,ffn_in,ffn_out,\n"
                     "          embeddings_project,generator_vocab]\n"
                     "Times el_linear_forward (fast and reference) and cblas_sgemm on the\n"
                     "ELECTRA-small shapes; prints JSON lines.\n",
@@ -172,6 +214,7 @@ int main(int argc, char **argv)
         return 2;
     }
     fprintf(stderr, "fast kernels: %s\n", el_cpu_path_name(el_cpu_best_path()));
+    report_peak();
 
     for (size_t si = 0; si < sizeof shapes / sizeof *shapes; si++) {
         const shape *s = &shapes[si];
@@ -179,8 +222,10 @@ int main(int argc, char **argv)
             continue;
         float *w = random_floats(s->in * s->out, 0.05f);
         float *b = random_floats(s->out, 0.05f);
-        el_linear fast, ref;
+        el_linear fast, bf16, ref;
         if (el_linear_init(&fast, w, b, s->in, s->out, ELECTRA_KERNELS_AUTO) ||
+            el_linear_init_precision(&bf16, w, b, s->in, s->out, ELECTRA_KERNELS_AUTO,
+                                     ELECTRA_PRECISION_BF16) ||
             el_linear_init(&ref, w, b, s->in, s->out, ELECTRA_KERNELS_REFERENCE)) {
             fprintf(stderr, "el_linear_init: %s\n", electra_last_error());
             return 1;
@@ -196,6 +241,10 @@ int main(int argc, char **argv)
                 }
                 run r = {"fast", &fast, s, x, w, y, ms[mi], pool};
                 if (listed(engines, "fast"))
+                    measure(&r, (int)threads[ti], seconds);
+                r.engine = "bf16";
+                r.linear = &bf16;
+                if (listed(engines, "bf16"))
                     measure(&r, (int)threads[ti], seconds);
                 r.engine = "reference";
                 r.linear = &ref;
@@ -218,6 +267,7 @@ int main(int argc, char **argv)
             free(y);
         }
         el_linear_release(&fast);
+        el_linear_release(&bf16);
         el_linear_release(&ref);
         free(w);
         free(b);

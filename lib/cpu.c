@@ -78,6 +78,8 @@ static el_cpu_path cap_from_environment(el_cpu_path path)
         cap = EL_CPU_AVX2;
     else if (strcmp(want, "avx512") == 0)
         cap = EL_CPU_AVX512;
+    else if (strcmp(want, "amx") == 0)
+        cap = EL_CPU_AMX;
     return cap < path ? cap : path;
 }
 
@@ -91,6 +93,8 @@ static void detect(void)
         path = EL_CPU_AVX2;
     if (features.avx512)
         path = EL_CPU_AVX512;
+    if (features.avx512_bf16 && features.amx_bf16)
+        path = EL_CPU_AMX;
     best_path = cap_from_environment(path);
 }
 
@@ -113,6 +117,8 @@ const char *el_cpu_path_name(el_cpu_path path)
         return "avx2";
     case EL_CPU_AVX512:
         return "avx512";
+    case EL_CPU_AMX:
+        return "amx";
     default:
         return "reference";
     }

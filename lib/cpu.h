@@ -1,7 +1,7 @@
 /* cpu.h - which x86-64 vector extensions this CPU and OS let us use,
  * detected once, and the kernel family the library runs on them.
  *
- * The environment variable ELECTRA_CPU=reference|avx2|avx512 caps the
+ * The environment variable ELECTRA_CPU=reference|avx2|avx512|amx caps the
  * choice (for testing the portable path on a fast CPU, or comparing
  * kernels); it never selects instructions the CPU lacks. */
 #ifndef EL_CPU_H
@@ -20,14 +20,15 @@ typedef struct el_cpu_features {
 typedef enum el_cpu_path {
     EL_CPU_REFERENCE = 0, /* portable C + CBLAS */
     EL_CPU_AVX2 = 1,
-    EL_CPU_AVX512 = 2
+    EL_CPU_AVX512 = 2,
+    EL_CPU_AMX = 3 /* AVX-512 + AVX512_BF16 + AMX-BF16 (for bfloat16 products) */
 } el_cpu_path;
 
 /* What the CPU offers (all zero off x86-64). Thread-safe; cached. */
 const el_cpu_features *el_cpu_features_get(void);
 /* The best kernel family for this CPU, capped by ELECTRA_CPU. */
 el_cpu_path el_cpu_best_path(void);
-/* "reference", "avx2", "avx512". */
+/* "reference", "avx2", "avx512", "amx". */
 const char *el_cpu_path_name(el_cpu_path path);
 /* Ask Linux for permission to use AMX tile data (arch_prctl
  * ARCH_REQ_XCOMP_PERM); 1 when AMX can be used. Done once per process,

@@ -1,9 +1,12 @@
-/* gemm.h - what linear.c hands the hand-written matrix kernels.
+/* gemm.h - what linear.c hands the hand-written matrix kernels, and what
+ * the kernels share.
  *
- * Weights are packed at load time into panels of `nr` output columns:
- * panel p holds, for each k in 0..in-1, the nr weights W[p*nr + j][k]
- * (j = 0..nr-1) contiguously, zero past `out`. A micro-kernel then reads
- * one aligned run of nr floats per k. */
+ * A kernel packs the weights at load time into the layout its inner loop
+ * reads, and computes y = act(x W^T + b) (+ residual) over a thread pool.
+ * The float kernels use panels of `nr` output columns: panel p holds, for
+ * each k in 0..in-1, the nr weights W[p*nr + j][k] (j = 0..nr-1)
+ * contiguously, zero past `out`, so a micro-kernel reads one aligned run
+ * of nr floats per k. */
 #ifndef EL_GEMM_H
 #define EL_GEMM_H
 
@@ -14,7 +17,7 @@
 
 typedef struct el_gemm_args {
     const float *x;        /* (m, k) */
-    const float *panels;   /* packed W */
+    const void *packed;    /* W, as the kernel packed it */
     const float *bias;     /* (n) or NULL */
     const float *residual; /* (m, n) or NULL; may be y */
     float *y;              /* (m, n) */
@@ -24,16 +27,79 @@ typedef struct el_gemm_args {
 
 typedef struct el_gemm_kernel {
     const char *name;
-    size_t nr; /* panel width the packed weights use */
+    /* Bytes of the packed form of an (n, k) weight; 0 when that does not
+     * fit in size_t or the kernel cannot take the shape. */
+    size_t (*packed_bytes)(size_t k, size_t n);
+    void (*pack)(const float *w, size_t k, size_t n, void *dst);
     void (*forward)(const el_gemm_args *args, el_threadpool *pool);
 } el_gemm_kernel;
 
-/* The x86-64 kernels are compiled (with per-function target options, so
- * the rest of the library stays portable) unless configure was given
- * --disable-fast-kernels; el_cpu_best_path() decides at run time. */
+/* The float panel layout above. */
+size_t el_gemm_panels_bytes(size_t k, size_t n, size_t nr);
+void el_gemm_pack_panels(const float *w, size_t k, size_t n, size_t nr, float *panels);
+
+/* How a product is cut into tasks for the pool: row tiles of at most mr
+ * rows (sizes differ by at most one, so none is much thinner than mr),
+ * column panels of nr, and tasks of row_groups x col_groups. */
+typedef struct el_gemm_plan {
+    size_t tiles, panels;
+    size_t row_groups, col_groups;
+} el_gemm_plan;
+
+/* Tasks no bigger than panel_budget bytes of packed weights (and
+ * max_task_tiles row tiles), and, with several threads, enough of them
+ * that dynamic claiming evens the threads out, unless that makes them
+ * smaller than min_task_flops (the work worth a task to this kernel). */
+el_gemm_plan el_gemm_plan_tasks(size_t m, size_t n, size_t k, size_t mr, size_t nr,
+                                size_t panel_bytes_per_k, size_t panel_budget,
+                                size_t max_task_tiles, double min_task_flops, int threads);
+
+/* The float kernels: a register-blocked micro-kernel over the panel
+ * layout computes tiles of up to mr rows x nr columns,
+ *   c_out[rows][nr] = (c_in ? c_in : 0) + a[rows][0..kc) * b[0..kc)[nr]
+ * (rows of a lda apart, of c nr apart, c 64-byte aligned), and, when
+ * `next` is not NULL, prefetches the kc x nr weights there into L2 at the
+ * pace it reads b. The epilogue then writes
+ *   y[row0 .., col0 .. col0+nr) = act(acc + b) (+ residual), masked at n.
+ * el_gemm_float_forward runs them over the pool (see gemm.c). */
+#define EL_GEMM_MAX_MR 12
+#define EL_GEMM_MAX_NR 32
+
+typedef void (*el_gemm_tile_fn)(size_t kc, const float *a, size_t lda, const float *b,
+                                const float *c_in, float *c_out, const float *next);
+
+typedef struct el_gemm_float_kernel {
+    size_t mr, nr;
+    el_gemm_tile_fn tiles[EL_GEMM_MAX_MR + 1]; /* by rows, 1..mr */
+    void (*epilogue)(const el_gemm_args *g, const float *acc, size_t row0, size_t rows,
+                     size_t col0);
+} el_gemm_float_kernel;
+
+void el_gemm_float_forward(const el_gemm_float_kernel *fk, const el_gemm_args *g,
+                           el_threadpool *pool);
+
+/* Part p of `count` items split into `parts`: it starts here. */
+static inline size_t el_gemm_part_start(size_t p, size_t count, size_t parts)
+{
+    return p * count / parts;
+}
+
+/* The kernels are compiled (with per-function target options, so the
+ * rest of the library stays portable) unless configure was given
+ * --disable-fast-kernels; linear.c picks one at run time. */
 #if defined(ELECTRA_FAST_KERNELS) && defined(__x86_64__) && defined(__GNUC__)
 #define EL_GEMM_X86 1
 extern const el_gemm_kernel el_gemm_avx512;
+extern const el_gemm_kernel el_gemm_avx2;
+extern const el_gemm_kernel el_gemm_amx_bf16;
+
+/* Width of the float panels and of the accumulator rows below. */
+#define EL_GEMM_AVX512_NR 32
+/* y[row0 .. row0+rows, col0 .. col0+32) = act(acc + b) (+ residual),
+ * masked at n; acc holds `rows` rows of 32 floats, 64-byte aligned.
+ * Compiled for AVX-512 (gemm_avx512.c). */
+void el_gemm_epilogue_avx512(const el_gemm_args *g, const float *acc, size_t row0,
+                             size_t rows, size_t col0);
 #endif
 
 #endif

@@ -7,18 +7,9 @@
  * 12 cycles per k against 14 loads, so it runs at the FMA peak when its
  * operands come from L1/L2.
  *
- * Blocking: when K <= KC_MAX the task loop runs rows outside and panels
- * inside, so the 12 rows of x (<= 18 KiB) stay in L1 across a block of
- * panels sized to stay in L2. For larger K (the FFN output, K = 1024) the
- * order flips: panels outside, K cut into blocks of <= KC, rows inside,
- * so one KC x 32 slice of weights (32 KiB) stays in L1 across the rows;
- * partial sums wait in a stack buffer (not in y, which may alias the
- * residual).
- *
- * Every element of y is one FMA chain over k in order from k = 0 (the K
- * blocks only park it in memory), then bias, activation, residual: the
- * result depends on nothing but the shape, so any split into tasks, and
- * so any thread count, gives the same bits. */
+ * The blocked loops around it, shared with the AVX2 kernel, are in gemm.c;
+ * the epilogue (bias, activation, residual on the tile while it is in L1)
+ * is here, and serves the AMX kernel too. */
 #include <config.h>
 
 #include "gemm.h"
@@ -35,27 +26,7 @@
 
 #define MR 12
 #define NV 2
-#define NR (16 * NV)
-#define KC 256
-#define KC_MAX 384
-/* Bytes of packed weights one task keeps in L2 (of 2 MiB, shared with
- * the rows of x and y). */
-#ifndef L2_PANEL_BUDGET
-#define L2_PANEL_BUDGET (512 * 1024)
-#endif
-/* With several threads: tasks per thread, and the least work worth a
- * task (about 6 us). */
-#ifndef TASKS_PER_THREAD
-#define TASKS_PER_THREAD 8
-#endif
-#define MIN_TASK_FLOPS 1e6
-/* Row tiles per task in the K-blocked order: bounds the partial sums
- * (MAX_TASK_TILES * MR * NR floats on the stack) and the rows of x that
- * must stay in L2 (12 KiB per tile per 256 of K). */
-#define MAX_TASK_TILES 16
-
-typedef void (*tile_fn)(size_t kc, const float *a, size_t lda, const float *b,
-                        const float *c_in, float *c_out, const float *next);
+#define NR EL_GEMM_AVX512_NR
 
 /* c_out[mr][NR] = (c_in ? c_in : 0) + a[mr][0..kc) * b[0..kc)[NR].
  * With prefetch, it also asks for the kc x NR weights at `next` into L2,
@@ -102,13 +73,10 @@ static inline __attribute__((always_inline)) void tile(const int mr, const int p
     static void tile_##rows(size_t kc, const float *a, size_t lda, const float *b,      \
                             const float *c_in, float *c_out, const float *next)         \
     {                                                                                   \
-        tile(rows, 0, kc, a, lda, b, c_in, c_out, next);                                \
-    }                                                                                   \
-    static void tile_##rows##_prefetch(size_t kc, const float *a, size_t lda,           \
-                                       const float *b, const float *c_in, float *c_out, \
-                                       const float *next)                               \
-    {                                                                                   \
-        tile(rows, 1, kc, a, lda, b, c_in, c_out, next);                                \
+        if (next)                                                                       \
+            tile(rows, 1, kc, a, lda, b, c_in, c_out, next);                            \
+        else                                                                            \
+            tile(rows, 0, kc, a, lda, b, c_in, c_out, NULL);                            \
     }
 TILE(1)
 TILE(2)
@@ -124,17 +92,8 @@ TILE(11)
 TILE(12)
 #undef TILE
 
-/* tiles[prefetch][rows] */
-static const tile_fn tiles[2][MR + 1] = {
-    {NULL, tile_1, tile_2, tile_3, tile_4, tile_5, tile_6, tile_7, tile_8, tile_9, tile_10,
-     tile_11, tile_12},
-    {NULL, tile_1_prefetch, tile_2_prefetch, tile_3_prefetch, tile_4_prefetch,
-     tile_5_prefetch, tile_6_prefetch, tile_7_prefetch, tile_8_prefetch, tile_9_prefetch,
-     tile_10_prefetch, tile_11_prefetch, tile_12_prefetch}};
-
-/* y[rows, col0 .. col0+NR) = act(acc + bias) (+ residual), masked at n. */
-static void epilogue(const el_gemm_args *g, const float *acc, size_t row0, size_t rows,
-                     size_t col0)
+void el_gemm_epilogue_avx512(const el_gemm_args *g, const float *acc, size_t row0,
+                             size_t rows, size_t col0)
 {
     const size_t valid = g->n - col0 < NR ? g->n - col0 : NR;
     __mmask16 mask[NV];
@@ -157,119 +116,30 @@ static void epilogue(const el_gemm_args *g, const float *acc, size_t row0, size_
     }
 }
 
-typedef struct plan {
-    const el_gemm_args *g;
-    size_t tiles, panels;         /* row tiles (<= MR rows each), NR-wide panels */
-    size_t row_groups, col_groups; /* tasks = row_groups x col_groups */
-    size_t kc;                    /* K block; >= k: unblocked */
-} plan;
-
-/* Item i of `count` split into `groups` parts that differ by at most one:
- * part g starts at g * count / groups. Row tiles split m this way too, so
- * that none is much thinner than MR (128 rows: 7 tiles of 12 and 4 of 11,
- * not 10 + one of 8). */
-static size_t part_start(size_t part, size_t count, size_t groups)
-{
-    return part * count / groups;
-}
-
-static void run_task(void *arg, size_t task)
-{
-    const plan *p = arg;
-    const el_gemm_args *g = p->g;
-    const size_t k = g->k;
-    /* Row groups vary fastest: tasks claimed one after another share a
-     * block of weights. */
-    const size_t rg = task % p->row_groups, cg = task / p->row_groups;
-    const size_t t0 = part_start(rg, p->tiles, p->row_groups);
-    const size_t t1 = part_start(rg + 1, p->tiles, p->row_groups);
-    const size_t p0 = part_start(cg, p->panels, p->col_groups);
-    const size_t p1 = part_start(cg + 1, p->panels, p->col_groups);
-    float acc[MR * NR] __attribute__((aligned(64)));
-
-    /* The weights of this task end here: the first row tile prefetches
-     * the slice that follows the one it reads, when that lies before. */
-    const float *end = g->panels + p1 * k * NR;
-    if (p->kc >= k) {
-        for (size_t t = t0; t < t1; t++) {
-            const size_t r0 = part_start(t, g->m, p->tiles);
-            const size_t rows = part_start(t + 1, g->m, p->tiles) - r0;
-            const float *a = g->x + r0 * k;
-            for (size_t q = p0; q < p1; q++) {
-                const float *b = g->panels + q * k * NR;
-                const int prefetch = t == t0 && b + 2 * k * NR <= end;
-                tiles[prefetch][rows](k, a, k, b, NULL, acc, b + k * NR);
-                epilogue(g, acc, r0, rows, q * NR);
-            }
-        }
-        return;
-    }
-
-    float partial[MAX_TASK_TILES * MR * NR] __attribute__((aligned(64)));
-    for (size_t q = p0; q < p1; q++) {
-        const float *panel = g->panels + q * k * NR;
-        for (size_t k0 = 0; k0 < k; k0 += p->kc) {
-            const size_t kc = k - k0 < p->kc ? k - k0 : p->kc;
-            const int last = k0 + kc == k;
-            const float *b = panel + k0 * NR;
-            for (size_t t = t0; t < t1; t++) {
-                const size_t r0 = part_start(t, g->m, p->tiles);
-                const size_t rows = part_start(t + 1, g->m, p->tiles) - r0;
-                float *part = partial + (t - t0) * MR * NR;
-                const int prefetch = t == t0 && b + 2 * kc * NR <= end;
-                tiles[prefetch][rows](kc, g->x + r0 * k + k0, k, b, k0 ? part : NULL,
-                                      last ? acc : part, b + kc * NR);
-                if (last)
-                    epilogue(g, acc, r0, rows, q * NR);
-            }
-        }
-    }
-}
-
-static size_t ceil_div(size_t a, size_t b)
-{
-    return (a + b - 1) / b;
-}
-
-static size_t max_size(size_t a, size_t b)
-{
-    return a > b ? a : b;
-}
-
-static size_t min_size(size_t a, size_t b)
-{
-    return a < b ? a : b;
-}
+static const el_gemm_float_kernel avx512 = {
+    MR,
+    NR,
+    {NULL, tile_1, tile_2, tile_3, tile_4, tile_5, tile_6, tile_7, tile_8, tile_9, tile_10,
+     tile_11, tile_12},
+    el_gemm_epilogue_avx512};
 
 static void forward(const el_gemm_args *g, el_threadpool *pool)
 {
-    if (g->m == 0 || g->n == 0)
-        return;
-    plan p = {.g = g, .tiles = ceil_div(g->m, MR), .panels = ceil_div(g->n, NR)};
-    /* The K blocks fix the rounding, so they depend on k alone. */
-    p.kc = g->k <= KC_MAX ? g->k : ceil_div(g->k, ceil_div(g->k, KC));
-    const size_t panel_bytes = max_size(g->k, 1) * NR * sizeof(float);
-    p.col_groups = ceil_div(p.panels, max_size(L2_PANEL_BUDGET / panel_bytes, 1));
-    p.row_groups = p.kc < g->k ? ceil_div(p.tiles, MAX_TASK_TILES) : 1;
+    el_gemm_float_forward(&avx512, g, pool);
+}
 
-    /* With threads, enough tasks that dynamic claiming evens them out, but
-     * none so small that claiming it costs more than it saves. Split
-     * across n first: the weights are the big operand, and each thread
-     * should stream its own part of them. */
-    const size_t threads = (size_t)el_threadpool_size(pool);
-    const double flops = 2.0 * (double)g->m * (double)g->n * (double)max_size(g->k, 1);
-    size_t want = threads > 1 ? TASKS_PER_THREAD * threads : 1;
-    if ((double)want * MIN_TASK_FLOPS > flops)
-        want = max_size((size_t)(flops / MIN_TASK_FLOPS), 1);
-    if (p.col_groups * p.row_groups < want)
-        p.col_groups = max_size(p.col_groups, min_size(p.panels, ceil_div(want, p.row_groups)));
-    if (p.col_groups * p.row_groups < want)
-        p.row_groups = max_size(p.row_groups, min_size(p.tiles, ceil_div(want, p.col_groups)));
-    el_parallel_for(pool, p.row_groups * p.col_groups, run_task, &p);
+static size_t packed_bytes(size_t k, size_t n)
+{
+    return el_gemm_panels_bytes(k, n, NR);
+}
+
+static void pack(const float *w, size_t k, size_t n, void *dst)
+{
+    el_gemm_pack_panels(w, k, n, NR, dst);
 }
 
 #pragma GCC pop_options
 
-const el_gemm_kernel el_gemm_avx512 = {"avx512", NR, forward};
+const el_gemm_kernel el_gemm_avx512 = {"avx512", packed_bytes, pack, forward};
 
 #endif

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "alloc.h"
 #include "cpu.h"
@@ -22,14 +23,16 @@ void openblas_set_num_threads(int num_threads);
 /* What el_linear.packed points to. */
 typedef struct packed_weights {
     const el_gemm_kernel *kernel;
-    float *panels;
+    void *data;
 } packed_weights;
 
-/* The reference path splits y into blocks this size: small enough for a
- * stack buffer (the GEMM cannot write y in place, since y may hold the
- * residual), fixed so that results do not depend on the thread count. */
-#define REF_ROWS 32
+/* The reference path splits y into blocks this size, fixed so that
+ * results do not depend on the thread count. The product goes straight
+ * into y, except when y holds the residual: then it goes through a stack
+ * buffer, TMP_ROWS rows at a time. */
+#define REF_ROWS 128
 #define REF_COLS 256
+#define TMP_ROWS 32
 
 static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
 
@@ -42,43 +45,44 @@ static void blas_single_threaded(void)
 #endif
 }
 
-static const el_gemm_kernel *fast_kernel(void)
+/* The fastest kernel for this CPU that computes at least as exactly as
+ * asked; NULL for the CBLAS reference. */
+static const el_gemm_kernel *fast_kernel(int precision, size_t in, size_t out)
 {
 #ifdef EL_GEMM_X86
-    if (el_cpu_best_path() >= EL_CPU_AVX512)
+    const el_cpu_path path = el_cpu_best_path();
+    if (precision == ELECTRA_PRECISION_BF16 && path >= EL_CPU_AMX &&
+        el_gemm_amx_bf16.packed_bytes(in, out) && el_cpu_request_amx())
+        return &el_gemm_amx_bf16;
+    if (path >= EL_CPU_AVX512)
         return &el_gemm_avx512;
+    if (path >= EL_CPU_AVX2)
+        return &el_gemm_avx2;
+#else
+    (void)precision, (void)in, (void)out;
 #endif
     return NULL;
 }
 
-/* See gemm.h for the layout. */
-static void pack_panels(const float *w, size_t in, size_t out, size_t nr, float *panels)
-{
-    const size_t n_panels = (out + nr - 1) / nr;
-    for (size_t p = 0; p < n_panels; p++) {
-        float *dst = panels + p * in * nr;
-        for (size_t j = 0; j < nr; j++) {
-            const size_t row = p * nr + j;
-            if (row < out) {
-                const float *src = w + row * in;
-                for (size_t k = 0; k < in; k++)
-                    dst[k * nr + j] = src[k];
-            } else {
-                for (size_t k = 0; k < in; k++)
-                    dst[k * nr + j] = 0.0f;
-            }
-        }
-    }
-}
-
 electra_status el_linear_init(el_linear *l, const float *weight, const float *bias, size_t in,
                               size_t out, int kernels)
+{
+    return el_linear_init_precision(l, weight, bias, in, out, kernels, ELECTRA_PRECISION_F32);
+}
+
+electra_status el_linear_init_precision(el_linear *l, const float *weight, const float *bias,
+                                        size_t in, size_t out, int kernels, int precision)
 {
     if (!l)
         return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "linear: no struct to initialise");
     if (kernels != ELECTRA_KERNELS_AUTO && kernels != ELECTRA_KERNELS_REFERENCE)
         return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "linear: unknown kernels value %d",
                        kernels);
+    if (precision == ELECTRA_PRECISION_INT8)
+        return el_fail(ELECTRA_ERR_UNSUPPORTED, "linear: int8 precision is not implemented");
+    if (precision != ELECTRA_PRECISION_F32 && precision != ELECTRA_PRECISION_BF16)
+        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "linear: unknown precision %d",
+                       precision);
     if (in && out > SIZE_MAX / sizeof(float) / in)
         return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "linear: %zu x %zu weight is too large",
                        out, in);
@@ -91,23 +95,23 @@ electra_status el_linear_init(el_linear *l, const float *weight, const float *bi
     pthread_once(&blas_once, blas_single_threaded);
 
     packed_weights *packed = NULL;
-    const el_gemm_kernel *kernel = kernels == ELECTRA_KERNELS_AUTO ? fast_kernel() : NULL;
+    const el_gemm_kernel *kernel =
+        kernels == ELECTRA_KERNELS_AUTO ? fast_kernel(precision, in, out) : NULL;
     if (kernel) {
-        const size_t n_panels = out / kernel->nr + (out % kernel->nr != 0);
-        if (in && n_panels > SIZE_MAX / sizeof(float) / kernel->nr / in)
+        const size_t bytes = kernel->packed_bytes(in, out);
+        if (!bytes && in && out)
             return el_fail(ELECTRA_ERR_INVALID_ARGUMENT,
                            "linear: %zu x %zu weight is too large to pack", out, in);
-        const size_t floats = n_panels * kernel->nr * in;
         packed = el_malloc(sizeof *packed);
-        /* at least one float, so that panel arithmetic never starts from NULL */
-        float *panels = el_malloc_aligned((floats ? floats : 1) * sizeof(float));
-        if (!packed || !panels) {
+        /* never empty, so that kernels never offset a NULL pointer */
+        void *data = el_malloc_aligned(bytes ? bytes : 64);
+        if (!packed || !data) {
             el_free(packed);
-            el_free_aligned(panels);
+            el_free_aligned(data);
             return el_nomem("packing linear weights");
         }
-        pack_panels(weight, in, out, kernel->nr, panels);
-        *packed = (packed_weights){kernel, panels};
+        kernel->pack(weight, in, out, data);
+        *packed = (packed_weights){kernel, data};
     }
     *l = (el_linear){.weight = weight,
                      .bias = bias,
@@ -123,9 +127,15 @@ void el_linear_release(el_linear *l)
     if (!l || !l->packed)
         return;
     packed_weights *packed = l->packed;
-    el_free_aligned(packed->panels);
+    el_free_aligned(packed->data);
     el_free(packed);
     l->packed = NULL;
+}
+
+const char *el_linear_kernel_name(const el_linear *l)
+{
+    const packed_weights *packed = l->packed;
+    return packed ? packed->kernel->name : "reference";
 }
 
 typedef struct reference_job {
@@ -138,34 +148,52 @@ typedef struct reference_job {
     size_t col_blocks;
 } reference_job;
 
-static void reference_block(void *arg, size_t block)
+/* y[r0.., c0..] (rows x cols) = act(x W^T + b) (+ residual). */
+static void reference_rows(const reference_job *job, size_t r0, size_t rows, size_t c0,
+                           size_t cols, float *dst, size_t ld)
 {
-    const reference_job *job = arg;
     const el_linear *l = job->l;
-    const size_t r0 = block / job->col_blocks * REF_ROWS;
-    const size_t c0 = block % job->col_blocks * REF_COLS;
-    const size_t rows = job->m - r0 < REF_ROWS ? job->m - r0 : REF_ROWS;
-    const size_t cols = l->out - c0 < REF_COLS ? l->out - c0 : REF_COLS;
-    float tmp[REF_ROWS * REF_COLS];
-
     if (l->in)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)cols, (int)l->in,
                     1.0f, job->x + r0 * l->in, (int)l->in, l->weight + c0 * l->in,
-                    (int)l->in, 0.0f, tmp, (int)cols);
+                    (int)l->in, 0.0f, dst, (int)ld);
     else
-        for (size_t i = 0; i < rows * cols; i++)
-            tmp[i] = 0.0f;
+        for (size_t r = 0; r < rows; r++)
+            for (size_t c = 0; c < cols; c++)
+                dst[r * ld + c] = 0.0f;
     for (size_t r = 0; r < rows; r++) {
-        float *t = tmp + r * cols;
+        float *t = dst + r * ld;
         if (l->bias)
             for (size_t c = 0; c < cols; c++)
                 t[c] += l->bias[c0 + c];
         el_activation_apply(job->act, t, cols);
         float *y = job->y + (r0 + r) * l->out + c0;
-        const float *res = job->residual ? job->residual + (r0 + r) * l->out + c0 : NULL;
-        for (size_t c = 0; c < cols; c++)
-            y[c] = res ? t[c] + res[c] : t[c];
+        if (job->residual) {
+            const float *res = job->residual + (r0 + r) * l->out + c0;
+            for (size_t c = 0; c < cols; c++)
+                y[c] = t[c] + res[c];
+        } else if (t != y) {
+            memcpy(y, t, cols * sizeof *y);
+        }
     }
+}
+
+static void reference_block(void *arg, size_t block)
+{
+    const reference_job *job = arg;
+    const size_t out = job->l->out;
+    const size_t r0 = block / job->col_blocks * REF_ROWS;
+    const size_t c0 = block % job->col_blocks * REF_COLS;
+    const size_t rows = job->m - r0 < REF_ROWS ? job->m - r0 : REF_ROWS;
+    const size_t cols = out - c0 < REF_COLS ? out - c0 : REF_COLS;
+    if (job->residual != job->y) {
+        reference_rows(job, r0, rows, c0, cols, job->y + r0 * out + c0, out);
+        return;
+    }
+    float tmp[TMP_ROWS * REF_COLS];
+    for (size_t r = 0; r < rows; r += TMP_ROWS)
+        reference_rows(job, r0 + r, rows - r < TMP_ROWS ? rows - r : TMP_ROWS, c0, cols, tmp,
+                       cols);
 }
 
 void el_linear_forward(const el_linear *l, const float *x, size_t m, float *y,
@@ -176,7 +204,7 @@ void el_linear_forward(const el_linear *l, const float *x, size_t m, float *y,
     if (l->packed) {
         const packed_weights *packed = l->packed;
         const el_gemm_args args = {.x = x,
-                                   .panels = packed->panels,
+                                   .packed = packed->data,
                                    .bias = l->bias,
                                    .residual = residual,
                                    .y = y,

@@ -34,7 +34,21 @@ typedef struct el_linear {
  * the layout for `kernels` (ELECTRA_KERNELS_AUTO picks the CPU's best). */
 electra_status el_linear_init(el_linear *l, const float *weight, const float *bias,
                               size_t in, size_t out, int kernels);
+/* As el_linear_init, at `precision` (electra_precision).
+ * ELECTRA_PRECISION_BF16 rounds the weights to bfloat16 when packing and
+ * x on the fly, and sums in float32 (AMX tiles; then y is within about
+ * 2^-7 sum |x w| of exact, against (in + 2) 2^-24 sum |x w| for float32).
+ * Where that cannot run (no AMX, the OS refuses it, ELECTRA_CPU below
+ * "amx", the reference kernels, in > 1024) the linear computes in float32:
+ * more exactly than asked. ELECTRA_PRECISION_INT8: ELECTRA_ERR_UNSUPPORTED.
+ * (The bfloat16 kernel takes about 70 KiB of the forward caller's stack,
+ * the float32 ones about 30 KiB.) */
+electra_status el_linear_init_precision(el_linear *l, const float *weight, const float *bias,
+                                        size_t in, size_t out, int kernels, int precision);
 void el_linear_release(el_linear *l);
+/* The kernel a prepared linear runs: "reference", "avx2", "avx512" or
+ * "amx-bf16" (for diagnostics and benchmarks). */
+const char *el_linear_kernel_name(const el_linear *l);
 
 /* y[m, out] = act(x[m, in] W^T + b) (+ residual[m, out] when not NULL,
  * added after the activation). Rows of x, y and residual are contiguous

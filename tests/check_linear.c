@@ -121,12 +121,15 @@ static float *forward_all_pools(const el_linear *l, const float *x, size_t m, el
 
 /* Every element within the float error bound of the exact result:
  * (in + 2) u sum |x w| + |b| for the dot product (any summation order),
- * times the slope of the activation (< 1.2), plus the activation's own. */
+ * plus 2^-7 sum |x w| when both factors are rounded to bfloat16 (8 bits
+ * each), times the slope of the activation (< 1.2), plus the activation's
+ * own error. */
 static void check_against_exact(const char *kernel, const float *y, const float *x,
                                 const float *w, const float *b, const float *residual, size_t m,
-                                size_t in, size_t out, el_activation act)
+                                size_t in, size_t out, el_activation act, int precision)
 {
     const double u = 0x1p-24;
+    const double rounding = precision == ELECTRA_PRECISION_BF16 ? 0x1.02p-7 : 0.0;
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < out; j++) {
             double z = b ? b[j] : 0.0, s = b ? fabs(b[j]) : 0.0;
@@ -137,16 +140,17 @@ static void check_against_exact(const char *kernel, const float *y, const float 
             }
             double a = act_double(act, z);
             double e = residual ? a + residual[i * out + j] : a;
-            double tol = 1.2 * (in + 2) * u * s + act_tolerance(act, z, a) + 2 * u * fabs(e) +
-                         1e-30;
+            double tol = 1.2 * ((in + 2) * u + rounding) * s + act_tolerance(act, z, a) +
+                         2 * u * fabs(e) + 1e-30;
             ck_assert_msg(fabs(y[i * out + j] - e) <= tol,
                           "%s %zux%zux%zu act %d y[%zu,%zu] = %.9g, exact %.9g (tol %.3g)",
                           kernel, m, in, out, act, i, j, y[i * out + j], e, tol);
         }
 }
 
-static void check_shape(size_t m, size_t in, size_t out, el_activation act, int with_bias,
-                        enum residual_mode mode)
+/* The reference and the fast kernels at `precision`, against exact. */
+static void check_shape_at(int precision, size_t m, size_t in, size_t out, el_activation act,
+                           int with_bias, enum residual_mode mode)
 {
     float *x = random_floats(m * in, 1.0f);
     float *w = random_floats(out * in, 0.5f);
@@ -155,9 +159,11 @@ static void check_shape(size_t m, size_t in, size_t out, el_activation act, int 
     const int kernels[2] = {ELECTRA_KERNELS_REFERENCE, ELECTRA_KERNELS_AUTO};
     for (int kk = 0; kk < 2; kk++) {
         el_linear l;
-        ck_assert_int_eq(el_linear_init(&l, w, b, in, out, kernels[kk]), ELECTRA_OK);
+        ck_assert_int_eq(el_linear_init_precision(&l, w, b, in, out, kernels[kk], precision),
+                         ELECTRA_OK);
         float *y = forward_all_pools(&l, x, m, act, r, mode);
-        check_against_exact(kk ? "fast" : "reference", y, x, w, b, r, m, in, out, act);
+        check_against_exact(kk ? "fast" : "reference", y, x, w, b, r, m, in, out, act,
+                            precision);
         free(y);
         el_linear_release(&l);
     }
@@ -165,6 +171,12 @@ static void check_shape(size_t m, size_t in, size_t out, el_activation act, int 
     free(w);
     free(b);
     free(r);
+}
+
+static void check_shape(size_t m, size_t in, size_t out, el_activation act, int with_bias,
+                        enum residual_mode mode)
+{
+    check_shape_at(ELECTRA_PRECISION_F32, m, in, out, act, with_bias, mode);
 }
 
 START_TEST(small_and_odd_shapes)
@@ -248,6 +260,13 @@ START_TEST(bad_arguments_are_refused)
     ck_assert_int_eq(el_linear_init(&l, w, NULL, (size_t)1 << 31, 1, ELECTRA_KERNELS_AUTO),
                      ELECTRA_ERR_UNSUPPORTED);
     ck_assert_int_eq(memcmp(&l, &untouched, sizeof l), 0);
+    ck_assert_int_eq(el_linear_init_precision(&l, w, NULL, 2, 2, ELECTRA_KERNELS_AUTO,
+                                              ELECTRA_PRECISION_INT8),
+                     ELECTRA_ERR_UNSUPPORTED);
+    ck_assert_int_eq(el_linear_init_precision(&l, w, NULL, 2, 2, ELECTRA_KERNELS_AUTO, 9),
+                     ELECTRA_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(strstr(electra_last_error(), "precision"));
+    ck_assert_int_eq(memcmp(&l, &untouched, sizeof l), 0);
     ck_assert_int_eq(el_linear_init(NULL, w, NULL, 2, 2, ELECTRA_KERNELS_AUTO),
                      ELECTRA_ERR_INVALID_ARGUMENT);
 }
@@ -260,10 +279,103 @@ START_TEST(kernel_choice_follows_the_cpu)
     ck_assert_int_eq(el_linear_init(&l, w, NULL, 2, 2, ELECTRA_KERNELS_REFERENCE), ELECTRA_OK);
     ck_assert_ptr_null(l.packed);
     ck_assert_int_eq(l.kernels, ELECTRA_KERNELS_REFERENCE);
+    ck_assert_str_eq(el_linear_kernel_name(&l), "reference");
     el_linear_release(&l);
     ck_assert_int_eq(el_linear_init(&l, w, NULL, 2, 2, ELECTRA_KERNELS_AUTO), ELECTRA_OK);
-    ck_assert_int_eq(l.packed != NULL, el_cpu_best_path() == EL_CPU_AVX512);
+    ck_assert_int_eq(l.packed != NULL, el_cpu_best_path() >= EL_CPU_AVX2);
+    const el_cpu_path path = el_cpu_best_path();
+    ck_assert_str_eq(el_linear_kernel_name(&l), path >= EL_CPU_AVX512 ? "avx512"
+                                                : path == EL_CPU_AVX2  ? "avx2"
+                                                                       : "reference");
     el_linear_release(&l);
+    ck_assert_int_eq(el_linear_init_precision(&l, w, NULL, 2, 2, ELECTRA_KERNELS_AUTO,
+                                              ELECTRA_PRECISION_BF16),
+                     ELECTRA_OK);
+    if (path >= EL_CPU_AMX)
+        ck_assert_str_eq(el_linear_kernel_name(&l), "amx-bf16");
+    el_linear_release(&l);
+}
+END_TEST
+
+START_TEST(bfloat16_products_stay_within_their_rounding)
+{
+    static const size_t outs[] = {1, 16, 31, 32, 33, 65};
+    static const size_t ins[] = {1, 31, 32, 33, 100, 1024};
+    create_pools();
+    int c = 0;
+    for (size_t m = 1; m <= 70; m += 23)
+        for (size_t o = 0; o < sizeof outs / sizeof *outs; o++)
+            for (size_t i = 0; i < sizeof ins / sizeof *ins; i++, c++)
+                check_shape_at(ELECTRA_PRECISION_BF16, m, ins[i], outs[o], all_acts[c % N_ACTS],
+                               c % 2, c % 3);
+    check_shape_at(ELECTRA_PRECISION_BF16, 128, 256, 1024, EL_ACT_GELU, 1, NO_RESIDUAL);
+    check_shape_at(ELECTRA_PRECISION_BF16, 128, 1024, 256, EL_ACT_NONE, 1, RESIDUAL_IN_Y);
+    check_shape_at(ELECTRA_PRECISION_BF16, 19, 128, 30522, EL_ACT_NONE, 1, NO_RESIDUAL);
+    free_pools();
+}
+END_TEST
+
+/* bfloat16 where AMX runs (the results then differ from float32);
+ * float32, bit for bit, where it cannot (in > 1024, reference). */
+START_TEST(bfloat16_runs_where_it_can)
+{
+    const size_t m = 40, out = 48;
+    for (size_t in = 1024; in <= 1025; in++) {
+        float *x = random_floats(m * in, 1.0f), *w = random_floats(out * in, 0.5f);
+        float *y32 = malloc(m * out * sizeof *y32), *y16 = malloc(m * out * sizeof *y16);
+        float *yref = malloc(m * out * sizeof *yref), *yref16 = malloc(m * out * sizeof *yref16);
+        el_linear f32, bf16, ref, ref16;
+        ck_assert_int_eq(el_linear_init(&f32, w, NULL, in, out, ELECTRA_KERNELS_AUTO), ELECTRA_OK);
+        ck_assert_int_eq(el_linear_init_precision(&bf16, w, NULL, in, out, ELECTRA_KERNELS_AUTO,
+                                                  ELECTRA_PRECISION_BF16),
+                         ELECTRA_OK);
+        ck_assert_int_eq(el_linear_init(&ref, w, NULL, in, out, ELECTRA_KERNELS_REFERENCE),
+                         ELECTRA_OK);
+        ck_assert_int_eq(el_linear_init_precision(&ref16, w, NULL, in, out,
+                                                  ELECTRA_KERNELS_REFERENCE,
+                                                  ELECTRA_PRECISION_BF16),
+                         ELECTRA_OK);
+        el_linear_forward(&f32, x, m, y32, EL_ACT_NONE, NULL, NULL);
+        el_linear_forward(&bf16, x, m, y16, EL_ACT_NONE, NULL, NULL);
+        el_linear_forward(&ref, x, m, yref, EL_ACT_NONE, NULL, NULL);
+        el_linear_forward(&ref16, x, m, yref16, EL_ACT_NONE, NULL, NULL);
+        const int amx = in <= 1024 && el_cpu_best_path() >= EL_CPU_AMX;
+        ck_assert_int_eq(memcmp(y32, y16, m * out * sizeof *y32) != 0, amx);
+        ck_assert_int_eq(memcmp(yref, yref16, m * out * sizeof *yref), 0);
+        el_linear_release(&f32);
+        el_linear_release(&bf16);
+        el_linear_release(&ref);
+        el_linear_release(&ref16);
+        free(x);
+        free(w);
+        free(y32);
+        free(y16);
+        free(yref);
+        free(yref16);
+    }
+}
+END_TEST
+
+/* The AVX2 kernel, which the CPUs that have AVX-512 never choose by
+ * themselves: capped with ELECTRA_CPU before this test's process (Check
+ * forks one per test) detects the CPU. */
+START_TEST(avx2_kernel_where_the_cpu_has_it)
+{
+    const char *fork_mode = getenv("CK_FORK");
+    if (fork_mode && strcmp(fork_mode, "no") == 0)
+        return;
+    setenv("ELECTRA_CPU", "avx2", 1);
+    if (el_cpu_best_path() != EL_CPU_AVX2)
+        return; /* no AVX2, or the environment capped lower */
+    create_pools();
+    int c = 0;
+    for (size_t m = 1; m <= 13; m += 2)
+        for (size_t out = 1; out <= 40; out += 13)
+            for (size_t in = 1; in <= 600; in += 299, c++)
+                check_shape(m, in, out, all_acts[c % N_ACTS], c % 2, c % 3);
+    check_shape(128, 256, 1024, EL_ACT_GELU, 1, NO_RESIDUAL);
+    check_shape(128, 1024, 256, EL_ACT_NONE, 1, RESIDUAL_IN_Y);
+    free_pools();
 }
 END_TEST
 
@@ -340,6 +452,9 @@ Suite *make_linear_suite(void)
     tcase_add_test(tc, empty_dimensions);
     tcase_add_test(tc, bad_arguments_are_refused);
     tcase_add_test(tc, kernel_choice_follows_the_cpu);
+    tcase_add_test(tc, bfloat16_products_stay_within_their_rounding);
+    tcase_add_test(tc, bfloat16_runs_where_it_can);
+    tcase_add_test(tc, avx2_kernel_where_the_cpu_has_it);
     tcase_add_test(tc, reference_activations_match_double_formulas);
     tcase_add_test(tc, fused_activations_match_double_formulas);
     suite_add_tcase(s, tc);
