@@ -10,6 +10,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "json.h"
 #include "mapped_file.h"
 
 static const struct {
@@ -234,7 +235,7 @@ electra_status el_config_parse(const char *json, size_t length, el_config *out)
         .hidden_act_name = "gelu",
         .num_labels = 2,
     };
-    cJSON *root = cJSON_ParseWithLength(json, length);
+    cJSON *root = el_json_parse(json, length, NULL);
     if (!root)
         return el_fail(ELECTRA_ERR_CONFIG, "config.json is not valid JSON");
     electra_status s = parse_root(root, &c);

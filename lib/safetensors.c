@@ -12,6 +12,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "json.h"
 #include "mapped_file.h"
 #include "tensor_set.h"
 
@@ -122,7 +123,7 @@ static electra_status parse_header(el_tensor_set *set, const char *path, const c
                                    size_t json_len, const unsigned char *data,
                                    uint64_t data_size)
 {
-    cJSON *root = cJSON_ParseWithLength(json, json_len);
+    cJSON *root = el_json_parse(json, json_len, NULL);
     if (!root)
         return el_fail(ELECTRA_ERR_FORMAT, "%s: header is not valid JSON", path);
     electra_status s = ELECTRA_OK;
@@ -215,7 +216,7 @@ electra_status el_load_safetensors_index(el_tensor_set *set, const char *index_p
     electra_status s = el_map_file(index_path, &addr, &size);
     if (s)
         return s;
-    cJSON *root = cJSON_ParseWithLength(addr ? addr : "", size);
+    cJSON *root = el_json_parse(addr ? addr : "", size, NULL);
     el_unmap_file(addr, size);
     if (!root)
         return el_fail(ELECTRA_ERR_FORMAT, "%s: not valid JSON", index_path);

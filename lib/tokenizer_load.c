@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "json.h"
 #include "mapped_file.h"
 #include "tokenizer.h"
 #include "utf8.h"
@@ -67,12 +68,9 @@ electra_status el_tokenizer_from_vocab_text(const char *data, size_t len, const 
 
 static cJSON *parse_json(const char *data, size_t len, const char *what, electra_status *st)
 {
-    const char *end = NULL;
-    /* The Opts form reports where parsing stopped without cJSON's global
-     * error pointer (shared between threads). */
-    cJSON *root = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+    size_t at = 0;
+    cJSON *root = el_json_parse(data, len, &at);
     if (!root) {
-        size_t at = end && end >= data && end <= data + len ? (size_t)(end - data) : 0;
         *st = el_fail(ELECTRA_ERR_FORMAT, "%s: not valid JSON (near byte %zu)", what, at);
         return NULL;
     }
