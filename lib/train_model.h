@@ -1,0 +1,117 @@
+/* train_model.h - an ELECTRA model's forward and backward passes over a
+ * parameter store: the trunk (embeddings, encoder layers) and every head
+ * with its transformers loss.
+ *
+ * A pass keeps every activation the backward pass needs in a workspace
+ * that grows to the largest batch seen and is then reused, so steady
+ * training allocates nothing. Only one forward/backward pair is in
+ * flight per model; the parameter store must outlive it. */
+#ifndef EL_TRAIN_MODEL_H
+#define EL_TRAIN_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "electra.h"
+#include "threadpool.h"
+#include "train_params.h"
+
+/* One batch: batch x seq tokens and the targets of the model's head.
+ *   masked LM:       labels (batch x seq), -100 = not scored
+ *   pre-training:    labels (batch x seq), 1 = replaced token, 0 = original;
+ *                    scored where attention_mask is 1
+ *   sequence class.: labels (batch) class indices (single-label), or
+ *                    targets: (batch) for regression (num_labels 1),
+ *                    (batch x num_labels) 0/1 for multi-label
+ *   token class.:    labels (batch x seq), -100 = not scored
+ *   question answ.:  start_positions, end_positions (batch), token indices;
+ *                    clamped to [0, seq], and seq itself is ignored
+ * The arrays are read during the forward call only. */
+typedef struct el_train_batch {
+    size_t batch, seq;
+    const int32_t *input_ids;
+    const int32_t *attention_mask; /* NULL: attend everywhere */
+    const int32_t *token_type_ids; /* NULL: all 0 */
+    const int32_t *labels;
+    const float *targets;
+    const int32_t *start_positions, *end_positions;
+} el_train_batch;
+
+typedef struct el_train_dropout {
+    float hidden;     /* hidden_dropout_prob: embeddings, after attention and FFN */
+    float attention;  /* attention_probs_dropout_prob */
+    float classifier; /* classifier_dropout (classification heads) */
+} el_train_dropout;
+
+/* How the sequence-classification loss is chosen, as transformers does:
+ * problem_type if config.json names one, else regression for one label
+ * and single-label classification for more. */
+typedef enum el_seq_problem {
+    EL_PROBLEM_SINGLE_LABEL,
+    EL_PROBLEM_MULTI_LABEL,
+    EL_PROBLEM_REGRESSION
+} el_seq_problem;
+
+/* Activations of one encoder layer (see the forward pass in
+ * train_model.c). */
+typedef struct el_layer_acts {
+    float *qkv, *probs, *ctx;
+    float *xhat1, *rstd1, *h1;
+    float *pre, *act;
+    float *xhat2, *rstd2, *out;
+} el_layer_acts;
+
+typedef struct el_train_model {
+    el_param_store *store;
+    el_threadpool *pool;
+    el_train_dropout dropout;
+    uint64_t seed;
+    uint64_t pass;     /* forward passes so far: keys this pass's dropout */
+    int training;      /* dropout applied in the last forward pass */
+    size_t batch, seq, tokens;
+    el_seq_problem problem;
+
+    /* Trunk workspace for up to cap_tokens tokens of cap_seq positions. */
+    void *arena;
+    size_t cap_tokens, cap_seq, cap_batch;
+    int32_t *ids, *mask, *types; /* copies of the batch's inputs */
+    float *emb_xhat, *emb_rstd, *emb_out, *x0;
+    el_layer_acts *acts;
+    float *dy, *ds, *dtmp, *dinter, *dqkv, *dctx, *demb;
+    float *attn_scratch;
+    /* Head workspace (rows: tokens, batch rows or gathered positions). */
+    float *head_in, *head_pre, *head_act, *head_xhat, *head_rstd, *head_out;
+    float *dhead, *dhead2, *targets;
+    int32_t *rows_index, *row_labels;
+    size_t head_rows;
+
+    /* Logits and their gradient, grown separately (the MLM head's are
+     * gathered rows x vocab). */
+    float *logits, *dlogits;
+    size_t cap_logits, logit_rows, logit_cols;
+} el_train_model;
+
+electra_status el_train_model_create(el_param_store *store, el_threadpool *pool,
+                                     const el_train_dropout *dropout, uint64_t seed,
+                                     el_train_model **out);
+void el_train_model_free(el_train_model *tm);
+
+/* Forward pass and loss (training = 1: dropout on). The logits stay in
+ * tm->logits (logit_rows x logit_cols: the masked LM head's rows are the
+ * scored positions only, in order). Errors name the bad input. */
+electra_status el_train_model_forward(el_train_model *tm, const el_train_batch *b, int training,
+                                      double *loss);
+/* Add the gradient of the last forward pass's loss into store->grad. */
+void el_train_model_backward(el_train_model *tm);
+
+/* The heads (train_heads.c), used by the passes above. */
+electra_status el_train_head_check(const el_train_model *tm, const el_train_batch *b);
+size_t el_train_head_logit_floats(const el_train_model *tm, const el_train_batch *b);
+/* hidden -> logits -> loss and dlogits. */
+double el_train_head_forward(el_train_model *tm, const el_train_batch *b, const float *hidden);
+/* dlogits -> tm->dy (the gradient of the trunk's output, written). */
+void el_train_head_backward(el_train_model *tm, const float *hidden);
+/* The dropout key of site `site` of the current pass. */
+uint64_t el_train_model_key(const el_train_model *tm, uint64_t site);
+
+#endif
