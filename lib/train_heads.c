@@ -30,7 +30,7 @@ static uint64_t head_site(const el_train_model *tm, int k)
 
 static float classifier_dropout(const el_train_model *tm)
 {
-    return tm->training ? tm->dropout.classifier : 0.0f;
+    return tm->training ? (float)tm->dropout.classifier : 0.0f;
 }
 
 static electra_status check_labels(const int32_t *labels, size_t n, int32_t classes,

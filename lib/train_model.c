@@ -32,11 +32,11 @@ electra_status el_train_model_create(el_param_store *store, el_threadpool *pool,
                                      const el_train_dropout *dropout, uint64_t seed,
                                      el_train_model **out)
 {
-    const float *p = &dropout->hidden;
+    const double p[3] = {dropout->hidden, dropout->attention, dropout->classifier};
     for (int i = 0; i < 3; i++)
         if (!(p[i] >= 0 && p[i] < 1))
             return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "dropout probability %g is not in [0, 1)",
-                           (double)p[i]);
+                           p[i]);
     el_train_model *tm = el_calloc(1, sizeof *tm);
     if (!tm)
         return el_nomem("creating a training model");
@@ -215,9 +215,9 @@ static electra_status check_inputs(const el_train_model *tm, const el_train_batc
     return el_train_head_check(tm, b);
 }
 
-static float drop_p(const el_train_model *tm, float p)
+static float drop_p(const el_train_model *tm, double p)
 {
-    return tm->training ? p : 0.0f;
+    return tm->training ? (float)p : 0.0f;
 }
 
 /* LayerNorm(word[id] + type[tt] + position[p]), dropout, projection. */

@@ -37,10 +37,12 @@ typedef struct el_train_batch {
     const int32_t *start_positions, *end_positions;
 } el_train_batch;
 
+/* Probabilities as config.json records them (double, so they print back
+ * as written). */
 typedef struct el_train_dropout {
-    float hidden;     /* hidden_dropout_prob: embeddings, after attention and FFN */
-    float attention;  /* attention_probs_dropout_prob */
-    float classifier; /* classifier_dropout (classification heads) */
+    double hidden;     /* hidden_dropout_prob: embeddings, after attention and FFN */
+    double attention;  /* attention_probs_dropout_prob */
+    double classifier; /* classifier_dropout (classification heads) */
 } el_train_dropout;
 
 /* How the sequence-classification loss is chosen, as transformers does:

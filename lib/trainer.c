@@ -52,7 +52,7 @@ void el_train_options_default(el_train_options *o)
         .decay_all = 0,
         .max_grad_norm = 1.0,
         .layer_decay = 1.0,
-        .dropout = {0.1f, 0.1f, 0.1f},
+        .dropout = {0.1, 0.1, 0.1},
         .initializer_range = 0.02,
         .seed = 0,
     };
