@@ -15,8 +15,9 @@ typedef struct el_adamw_hparams {
  *   p *= 1 - lr wd
  *   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g g
  *   p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
- * (decoupled weight decay; eps added after the bias correction). */
-void el_adamw_update(float *p, const float *g, float *m, float *v, size_t n,
+ * (decoupled weight decay; eps added after the bias correction). The
+ * gradient is zeroed as it is consumed (zero_grad in the same pass). */
+void el_adamw_update(float *p, float *g, float *m, float *v, size_t n,
                      const el_adamw_hparams *h);
 
 /* Sum of squares of n floats, accumulated in double. */

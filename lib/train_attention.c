@@ -1,5 +1,9 @@
 /* train_attention.c - attention forward (keeping the probabilities) and
  * backward, one (batch row, head) pair at a time with CBLAS products. */
+/* The build's config.h (ELECTRA_FAST_KERNELS), not lib/config.h. */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
 #include "train_attention.h"
 
 #include <cblas.h>
@@ -25,7 +29,7 @@ size_t el_train_attention_scratch_floats(size_t seq, int threads)
 }
 
 /* Softmax of each row of scores[seq, seq] after scaling and masking. */
-static void softmax_rows(float *scores, size_t seq, float scale_div, const int32_t *mask)
+EL_VECTOR_CLONES static void softmax_rows(float *scores, size_t seq, float scale_div, const int32_t *mask)
 {
     for (size_t i = 0; i < seq; i++) {
         float *row = scores + i * seq;
@@ -74,6 +78,22 @@ static void forward_chunk(void *arg, size_t chunk)
     }
 }
 
+/* Softmax backward in place: dS = P (dP - sum_t dP_t P_t), times the
+ * scores' 1/sqrt(d). */
+EL_VECTOR_CLONES static void softmax_backward_rows(float *grad, const float *probs, size_t seq,
+                                                   float inv_scale)
+{
+    for (size_t i = 0; i < seq; i++) {
+        float *g = grad + i * seq;
+        const float *pr = probs + i * seq;
+        float dot = 0;
+        for (size_t t = 0; t < seq; t++)
+            dot += g[t] * pr[t];
+        for (size_t t = 0; t < seq; t++)
+            g[t] = pr[t] * (g[t] - dot) * inv_scale;
+    }
+}
+
 static void backward_chunk(void *arg, size_t chunk)
 {
     const struct attn_job *j = arg;
@@ -103,17 +123,7 @@ static void backward_chunk(void *arg, size_t chunk)
                     dctx, (int)W, v, (int)(3 * W), 0.0f, grad, (int)seq);
         if (j->dropout > 0)
             el_dropout_apply(grad, seq * seq, j->dropout, j->key, p * seq * seq);
-        /* Softmax backward: dS = P (dP - sum_t dP_t P_t), then the 1/sqrt(d)
-         * of the scores. */
-        for (size_t i = 0; i < seq; i++) {
-            float *g = grad + i * seq;
-            const float *pr = probs + i * seq;
-            float dot = 0;
-            for (size_t t = 0; t < seq; t++)
-                dot += g[t] * pr[t];
-            for (size_t t = 0; t < seq; t++)
-                g[t] = pr[t] * (g[t] - dot) * inv_scale;
-        }
+        softmax_backward_rows(grad, probs, seq, inv_scale);
         /* dQ = dS K, dK = dS^T Q. */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)seq, (int)d, (int)seq, 1.0f,
                     grad, (int)seq, k, (int)(3 * W), 0.0f, dq, (int)(3 * W));

@@ -8,6 +8,18 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Hot elementwise loops are also compiled for AVX-512 and AVX2; the CPU
+ * picks a version when the library loads (GCC target_clones, an ifunc).
+ * The C11 mode keeps FMA contraction off, so every version computes the
+ * same floats. Files using it include the build's config.h first. */
+#if defined(ELECTRA_FAST_KERNELS) && defined(__x86_64__) && defined(__GNUC__) && \
+    defined(__ELF__) && !defined(__clang__)
+#define EL_VECTOR_CLONES \
+    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define EL_VECTOR_CLONES
+#endif
+
 /* exp(x): x = n ln2 + r with |r| <= ln2 / 2 (ln2 split in two so n ln2
  * is exact), then the degree-7 Taylor polynomial of exp(r), whose
  * truncation error (r^8 / 8! < 6e-9) is below float precision. Max

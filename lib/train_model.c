@@ -131,7 +131,7 @@ static void carve(el_train_model *tm, struct carver *cv, size_t T, size_t S, siz
     tm->dinter = take(cv, t * I);
     tm->dqkv = take(cv, 3 * t * H);
     tm->dctx = take(cv, t * H);
-    tm->demb = tm->store->w.has_projection ? take(cv, t * E) : tm->dy;
+    tm->demb = tm->store->w.has_projection ? take(cv, t * E) : NULL;
     tm->attn_scratch = take(cv, (double)el_train_attention_scratch_floats(S, threads));
     tm->head_in = take(cv, t * H);
     tm->head_pre = take(cv, t * wide);
@@ -346,10 +346,13 @@ static void layer_backward(el_train_model *tm, int l, const float *x)
                                 H / heads, drop_p(tm, tm->dropout.attention),
                                 el_train_model_key(tm, SITE_LAYER(l, 0)), tm->dqkv,
                                 tm->attn_scratch, pool);
-    /* dx = residual part + the query/key/value part. */
-    memcpy(tm->dy, tm->dtmp, T * H * sizeof(float));
-    el_train_linear_backward(tm->dqkv, x, T, H, 3 * H, L->qkv.w, L->qkv.dw, L->qkv.db, tm->dy, 1,
-                             pool);
+    /* dx = residual part (in dtmp) + the query/key/value part; the two
+     * buffers then trade places so dy holds it without a copy. */
+    el_train_linear_backward(tm->dqkv, x, T, H, 3 * H, L->qkv.w, L->qkv.dw, L->qkv.db, tm->dtmp,
+                             1, pool);
+    float *swap = tm->dy;
+    tm->dy = tm->dtmp;
+    tm->dtmp = swap;
 }
 
 static void embed_backward(el_train_model *tm)
@@ -357,18 +360,20 @@ static void embed_backward(el_train_model *tm)
     el_param_store *s = tm->store;
     el_train_weights *w = &s->w;
     size_t E = (size_t)s->cfg.embedding_size, S = tm->seq, T = tm->tokens;
+    /* Without a projection the embeddings' gradient is dy itself. */
+    float *demb = w->has_projection ? tm->demb : tm->dy;
     if (w->has_projection)
         el_train_linear_backward(tm->dy, tm->emb_out, T, E, w->projection.out, w->projection.w,
-                                 w->projection.dw, w->projection.db, tm->demb, 0, tm->pool);
-    el_dropout_apply(tm->demb, T * E, drop_p(tm, tm->dropout.hidden),
+                                 w->projection.dw, w->projection.db, demb, 0, tm->pool);
+    el_dropout_apply(demb, T * E, drop_p(tm, tm->dropout.hidden),
                      el_train_model_key(tm, SITE_EMBEDDINGS), 0);
-    el_train_layer_norm_backward(tm->demb, tm->emb_xhat, tm->emb_rstd, T, E, w->emb_ln.gain,
-                                 w->emb_ln.dgain, w->emb_ln.dbias, tm->demb, tm->pool);
+    el_train_layer_norm_backward(demb, tm->emb_xhat, tm->emb_rstd, T, E, w->emb_ln.gain,
+                                 w->emb_ln.dgain, w->emb_ln.dbias, demb, tm->pool);
     /* nn.Embedding(padding_idx): lookups of the padding id give its row
      * no gradient. */
     int32_t pad = s->cfg.pad_token_id;
     for (size_t t = 0; t < T; t++) {
-        const float *d = tm->demb + t * E;
+        const float *d = demb + t * E;
         float *dw = tm->ids[t] == pad ? NULL : w->dword + (size_t)tm->ids[t] * E;
         float *dt = w->dtype + (size_t)tm->types[t] * E;
         float *dp = w->dpos + (t % S) * E;

@@ -1,6 +1,10 @@
 /* train_ops.c - linear, layer norm and activation kernels with their
  * gradients. Elementwise loops are written to vectorise (see
  * train_math.h) and are split over the pool in chunks. */
+/* The build's config.h (ELECTRA_FAST_KERNELS), not lib/config.h. */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
 #include "train_ops.h"
 
 #include <cblas.h>
@@ -28,6 +32,15 @@ void el_train_linear_forward(const float *x, size_t m, size_t in, size_t out, co
                 (int)in, w, (int)in, beta, y, (int)out);
 }
 
+EL_VECTOR_CLONES static void column_sums(const float *x, size_t rows, size_t n, float *sum)
+{
+    for (size_t r = 0; r < rows; r++) {
+        const float *row = x + r * n;
+        for (size_t j = 0; j < n; j++)
+            sum[j] += row[j];
+    }
+}
+
 void el_train_linear_backward(const float *dy, const float *x, size_t m, size_t in, size_t out,
                               const float *w, float *dw, float *db, float *dx, int accumulate,
                               el_threadpool *pool)
@@ -39,11 +52,7 @@ void el_train_linear_backward(const float *dy, const float *x, size_t m, size_t 
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)out, (int)in, (int)m, 1.0f, dy,
                 (int)out, x, (int)in, 1.0f, dw, (int)in);
     if (db)
-        for (size_t r = 0; r < m; r++) {
-            const float *row = dy + r * out;
-            for (size_t j = 0; j < out; j++)
-                db[j] += row[j];
-        }
+        column_sums(dy, m, out, db);
 }
 
 struct norm_forward_job {
@@ -59,7 +68,7 @@ struct norm_backward_job {
     size_t rows, n, rows_per_item;
 };
 
-static void norm_forward_rows(void *arg, size_t item)
+EL_VECTOR_CLONES static void norm_forward_rows(void *arg, size_t item)
 {
     const struct norm_forward_job *j = arg;
     size_t r0 = item * j->rows_per_item, r1 = r0 + j->rows_per_item;
@@ -105,7 +114,7 @@ void el_train_layer_norm_forward(const float *x, size_t rows, size_t n, const fl
     el_parallel_for(pool, (rows + j.rows_per_item - 1) / j.rows_per_item, norm_forward_rows, &j);
 }
 
-static void norm_backward_rows(void *arg, size_t item)
+EL_VECTOR_CLONES static void norm_backward_rows(void *arg, size_t item)
 {
     const struct norm_backward_job *j = arg;
     size_t r0 = item * j->rows_per_item, r1 = r0 + j->rows_per_item;
@@ -127,11 +136,10 @@ static void norm_backward_rows(void *arg, size_t item)
     }
 }
 
-void el_train_layer_norm_backward(const float *dy, const float *xhat, const float *rstd,
-                                  size_t rows, size_t n, const float *gain, float *dgain,
-                                  float *dbias, float *dx, el_threadpool *pool)
+EL_VECTOR_CLONES static void norm_parameter_gradients(const float *dy, const float *xhat,
+                                                      size_t rows, size_t n, float *dgain,
+                                                      float *dbias)
 {
-    /* Parameter gradients first: dx may overwrite dy. */
     for (size_t r = 0; r < rows; r++) {
         const float *d = dy + r * n, *xh = xhat + r * n;
         for (size_t i = 0; i < n; i++) {
@@ -139,6 +147,14 @@ void el_train_layer_norm_backward(const float *dy, const float *xhat, const floa
             dbias[i] += d[i];
         }
     }
+}
+
+void el_train_layer_norm_backward(const float *dy, const float *xhat, const float *rstd,
+                                  size_t rows, size_t n, const float *gain, float *dgain,
+                                  float *dbias, float *dx, el_threadpool *pool)
+{
+    /* Parameter gradients first: dx may overwrite dy. */
+    norm_parameter_gradients(dy, xhat, rows, n, dgain, dbias);
     struct norm_backward_job j = {.dy = dy, .xhat = xhat, .rstd = rstd, .gain = gain, .dx = dx, .rows = rows, .n = n, .rows_per_item = rows_per_item(n)};
     el_parallel_for(pool, (rows + j.rows_per_item - 1) / j.rows_per_item, norm_backward_rows, &j);
 }
@@ -147,7 +163,7 @@ void el_train_layer_norm_backward(const float *dy, const float *xhat, const floa
 #define GELU_TANH_K 0.7978845608028654f
 #define GELU_TANH_C 0.044715f
 
-static void activation_forward_range(el_activation act, const float *x, float *y, size_t n)
+EL_VECTOR_CLONES static void activation_forward_range(el_activation act, const float *x, float *y, size_t n)
 {
     switch (act) {
     case EL_ACT_GELU:
@@ -180,7 +196,7 @@ static void activation_forward_range(el_activation act, const float *x, float *y
     }
 }
 
-static void activation_backward_range(el_activation act, const float *x, const float *dy,
+EL_VECTOR_CLONES static void activation_backward_range(el_activation act, const float *x, const float *dy,
                                       float *dx, size_t n)
 {
     switch (act) {
@@ -246,7 +262,7 @@ static void activation_backward_item(void *arg, size_t item)
     activation_backward_range(j->act, j->x + i0, j->dy + i0, j->y + i0, len);
 }
 
-static void add_item(void *arg, size_t item)
+EL_VECTOR_CLONES static void add_item(void *arg, size_t item)
 {
     const struct elementwise_job *j = arg;
     size_t i0 = item * CHUNK, len = j->n - i0 < CHUNK ? j->n - i0 : CHUNK;

@@ -1,8 +1,14 @@
 /* train_rng.c - seeded generators for initialisation and dropout. */
+/* The build's config.h (ELECTRA_FAST_KERNELS), not lib/config.h. */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
 #include "train_rng.h"
 
 #include <math.h>
 #include <string.h>
+
+#include "train_math.h"
 
 void el_rng_seed(el_rng *r, uint64_t seed)
 {
@@ -27,7 +33,7 @@ double el_rng_normal(el_rng *r)
     return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
-void el_dropout_apply(float *x, size_t n, float p, uint64_t key, size_t first)
+EL_VECTOR_CLONES void el_dropout_apply(float *x, size_t n, float p, uint64_t key, size_t first)
 {
     if (p <= 0)
         return;

@@ -32,6 +32,7 @@ struct el_trainer {
     el_threadpool *pool;
     el_train_model *model;
     long steps;
+    int grads_zero; /* the gradient buffer is known to be all zeros */
     struct piece *pieces;
     size_t n_pieces;
     double *partial_norms; /* one per PIECE floats of the gradient */
@@ -200,7 +201,10 @@ static void use_threads(const el_trainer *t)
 
 void el_trainer_zero_grad(el_trainer *t)
 {
-    memset(t->store->grad, 0, t->store->total * sizeof(float));
+    /* An update leaves the gradients zero already (AdamW consumes them). */
+    if (!t->grads_zero)
+        memset(t->store->grad, 0, t->store->total * sizeof(float));
+    t->grads_zero = 1;
 }
 
 electra_status el_trainer_accumulate(el_trainer *t, const el_train_batch *b, int training,
@@ -211,6 +215,7 @@ electra_status el_trainer_accumulate(el_trainer *t, const el_train_batch *b, int
     electra_status s = el_train_model_forward(t->model, b, training, &value);
     if (s)
         return el_trainer_fail(t, s);
+    t->grads_zero = 0;
     el_train_model_backward(t->model);
     if (loss)
         *loss = value;
@@ -299,6 +304,7 @@ electra_status el_trainer_apply(el_trainer *t, double *grad_norm, double *lr)
                                                   t->opt.total_steps);
     struct update_job j = {t, rate, t->pieces};
     el_parallel_for(t->pool, t->n_pieces, update_piece, &j);
+    t->grads_zero = 1;
     t->steps++;
     if (grad_norm)
         *grad_norm = norm;

@@ -72,8 +72,9 @@ electra_status el_trainer_step(el_trainer *t, const el_train_batch *b, double *l
 /* The pieces of a step. accumulate adds this batch's gradients (of its
  * own mean loss) to those already there; training = 0 runs without
  * dropout (transformers' eval mode). apply clips, takes the scheduled
- * learning rate and updates; it reports the gradient norm before
- * clipping and the base learning rate used. */
+ * learning rate and updates, consuming the gradients (they are zero
+ * afterwards); it reports the gradient norm before clipping and the base
+ * learning rate used. */
 void el_trainer_zero_grad(el_trainer *t);
 electra_status el_trainer_accumulate(el_trainer *t, const el_train_batch *b, int training,
                                      double *loss);
