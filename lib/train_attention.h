@@ -1,10 +1,11 @@
 /* train_attention.h - multi-head self-attention with its gradient.
  *
- * qkv is (batch * seq, 3W) with W = heads * head_dim: each token's query,
- * key and value side by side (the stacked projection's output); head h
- * uses columns [h d, (h+1) d) of each. Scores are Q K^T / sqrt(d) plus
- * transformers' additive float32-min on masked keys, softmax over keys,
- * optional dropout on the probabilities, then times V. */
+ * Scores are Q K^T / sqrt(d) plus transformers' additive float32-min on
+ * masked keys, softmax over keys, optional dropout on the probabilities,
+ * then times V. Head h uses columns [h d, (h+1) d) of the query, key and
+ * value rows. Queries may be a subset of the positions (the last layer
+ * only needs the rows its head reads); keys and values are every
+ * position. */
 #ifndef EL_TRAIN_ATTENTION_H
 #define EL_TRAIN_ATTENTION_H
 
@@ -13,24 +14,35 @@
 
 #include "threadpool.h"
 
-/* Floats of scratch the two passes need with `threads` threads. */
+typedef struct el_attention_args {
+    size_t batch, seq, heads, head_dim;
+    /* Query rows q_begin[b] .. q_begin[b + 1] - 1 belong to batch row b;
+     * NULL: every position (row b seq + i). */
+    const size_t *q_begin;
+    const float *q;
+    size_t q_stride;
+    /* batch * seq rows each. */
+    const float *k, *v;
+    size_t kv_stride;
+    const int32_t *mask; /* (batch, seq), 1 = attend; NULL: everywhere */
+    float dropout;       /* on the probabilities */
+    uint64_t key;        /* names this pass's dropout mask */
+} el_attention_args;
+
+/* Floats of scratch either pass needs with `threads` threads. */
 size_t el_train_attention_scratch_floats(size_t seq, int threads);
 
-/* ctx (batch * seq, W) = dropout(softmax(scores)) V; probs (batch, heads,
- * seq, seq) keeps the softmax before dropout for the backward pass. mask
- * (batch, seq) 1 = attend, 0 = padding; NULL attends everywhere. key
- * names this pass's dropout mask (unused when dropout is 0). */
-void el_train_attention_forward(const float *qkv, size_t batch, size_t seq, size_t heads,
-                                size_t head_dim, const int32_t *mask, float dropout,
-                                uint64_t key, float *probs, float *ctx, float *scratch,
-                                el_threadpool *pool);
+/* ctx (query rows, stride ctx_stride) = dropout(softmax(scores)) V.
+ * probs keeps the softmax before dropout for the backward pass: for each
+ * batch row and head, its query rows x seq (heads * query rows * seq
+ * floats in all). */
+void el_train_attention_forward(const el_attention_args *a, float *probs, float *ctx,
+                                size_t ctx_stride, float *scratch, el_threadpool *pool);
 
-/* From dctx (batch * seq, W): dqkv (batch * seq, 3W) is written with the
- * gradients of the queries, keys and values. Same dropout and key as the
- * forward pass. */
-void el_train_attention_backward(const float *qkv, const float *probs, const float *dctx,
-                                 size_t batch, size_t seq, size_t heads, size_t head_dim,
-                                 float dropout, uint64_t key, float *dqkv, float *scratch,
-                                 el_threadpool *pool);
+/* From dctx: dq (query rows) and dk, dv (every position) written. */
+void el_train_attention_backward(const el_attention_args *a, const float *probs,
+                                 const float *dctx, size_t dctx_stride, float *dq,
+                                 size_t dq_stride, float *dk, float *dv, size_t dkv_stride,
+                                 float *scratch, el_threadpool *pool);
 
 #endif

@@ -101,26 +101,51 @@ size_t el_train_head_logit_floats(const el_train_model *tm, const el_train_batch
     }
 }
 
+void el_train_head_select(el_train_model *tm, const el_train_batch *b)
+{
+    size_t n = 0, S = b->seq;
+    tm->subset = 0;
+    switch (tm->store->cfg.head) {
+    case ELECTRA_HEAD_MASKED_LM:
+        for (size_t r = 0; r < b->batch; r++) {
+            tm->sel_begin[r] = n;
+            for (size_t p = 0; p < S; p++)
+                if (b->labels[r * S + p] != IGNORE_INDEX)
+                    tm->sel[n++] = (int32_t)(r * S + p);
+        }
+        /* With nothing scored there is no loss; keep the plain pass. */
+        tm->subset = n > 0;
+        break;
+    case ELECTRA_HEAD_SEQUENCE_CLASSIFICATION:
+        for (size_t r = 0; r < b->batch; r++) {
+            tm->sel_begin[r] = n;
+            tm->sel[n++] = (int32_t)(r * S);
+        }
+        tm->subset = S > 1;
+        break;
+    default:
+        break;
+    }
+    tm->sel_begin[b->batch] = n;
+    tm->n_sel = n;
+}
+
 static double masked_lm_forward(el_train_model *tm, const el_train_batch *b, const float *hidden)
 {
     const el_config *c = &tm->store->cfg;
     const el_train_weights *w = &tm->store->w;
     size_t H = (size_t)c->hidden_size, E = (size_t)c->embedding_size, V = (size_t)c->vocab_size;
-    size_t R = 0;
-    for (size_t t = 0; t < tm->tokens; t++)
-        if (b->labels[t] != IGNORE_INDEX) {
-            tm->rows_index[R] = (int32_t)t;
-            tm->row_labels[R] = b->labels[t];
-            memcpy(tm->head_in + R * H, hidden + t * H, H * sizeof(float));
-            R++;
-        }
+    /* hidden holds the scored positions only (the selected rows). */
+    size_t R = tm->subset ? tm->n_sel : 0;
+    for (size_t r = 0; r < R; r++)
+        tm->row_labels[r] = b->labels[tm->sel[r]];
     tm->head_rows = R;
     tm->logit_rows = R;
     tm->logit_cols = V;
     if (!R)
         return 0.0;
     /* The generator head uses exact gelu whatever hidden_act says. */
-    el_train_linear_forward(tm->head_in, R, H, E, w->gen_dense.w, w->gen_dense.b, tm->head_pre);
+    el_train_linear_forward(hidden, R, H, E, w->gen_dense.w, w->gen_dense.b, tm->head_pre);
     el_train_activation_forward(EL_ACT_GELU, tm->head_pre, tm->head_act, R * E, tm->pool);
     el_train_layer_norm_forward(tm->head_act, R, E, w->gen_ln.gain, w->gen_ln.bias,
                                 (float)c->layer_norm_eps, tm->head_xhat, tm->head_rstd,
@@ -130,15 +155,16 @@ static double masked_lm_forward(el_train_model *tm, const el_train_batch *b, con
                             tm->dlogits, NULL);
 }
 
-static void masked_lm_backward(el_train_model *tm)
+static void masked_lm_backward(el_train_model *tm, const float *hidden)
 {
     const el_config *c = &tm->store->cfg;
     el_train_weights *w = &tm->store->w;
     size_t H = (size_t)c->hidden_size, E = (size_t)c->embedding_size, V = (size_t)c->vocab_size;
     size_t R = tm->head_rows;
-    memset(tm->dy, 0, tm->tokens * H * sizeof(float));
-    if (!R)
+    if (!R) {
+        memset(tm->dy, 0, tm->tokens * H * sizeof(float));
         return;
+    }
     /* The tied weight: the LM head's part of the word-embedding gradient
      * is added here, the lookups' part in the embedding backward pass. */
     el_train_linear_backward(tm->dlogits, tm->head_out, R, E, V, w->word, w->dword, w->dlm_bias,
@@ -147,10 +173,9 @@ static void masked_lm_backward(el_train_model *tm)
                                  w->gen_ln.dgain, w->gen_ln.dbias, tm->dhead, tm->pool);
     el_train_activation_backward(EL_ACT_GELU, tm->head_pre, tm->dhead, tm->dhead, R * E,
                                  tm->pool);
-    el_train_linear_backward(tm->dhead, tm->head_in, R, H, E, w->gen_dense.w, w->gen_dense.dw,
-                             w->gen_dense.db, tm->dhead2, 0, tm->pool);
-    for (size_t r = 0; r < R; r++)
-        memcpy(tm->dy + (size_t)tm->rows_index[r] * H, tm->dhead2 + r * H, H * sizeof(float));
+    /* The trunk's gradient, compact like its output. */
+    el_train_linear_backward(tm->dhead, hidden, R, H, E, w->gen_dense.w, w->gen_dense.dw,
+                             w->gen_dense.db, tm->dy, 0, tm->pool);
 }
 
 static double discriminator_forward(el_train_model *tm, const el_train_batch *b,
@@ -190,8 +215,9 @@ static double sequence_forward(el_train_model *tm, const el_train_batch *b, cons
     const el_train_weights *w = &tm->store->w;
     size_t H = (size_t)c->hidden_size, B = tm->batch, L = (size_t)c->num_labels;
     float p = classifier_dropout(tm);
-    for (size_t r = 0; r < B; r++)
-        memcpy(tm->head_in + r * H, hidden + r * tm->seq * H, H * sizeof(float));
+    /* [CLS] of each row: hidden is compact (one row each) unless seq is 1,
+     * where it is every row anyway. */
+    memcpy(tm->head_in, hidden, B * H * sizeof(float));
     el_dropout_apply(tm->head_in, B * H, p, el_train_model_key(tm, head_site(tm, 0)), 0);
     el_train_linear_forward(tm->head_in, B, H, H, w->cls_dense.w, w->cls_dense.b, tm->head_pre);
     /* ElectraClassificationHead uses exact gelu whatever hidden_act says. */
@@ -224,11 +250,8 @@ static void sequence_backward(el_train_model *tm)
     el_train_activation_backward(EL_ACT_GELU, tm->head_pre, tm->dhead, tm->dhead, B * H,
                                  tm->pool);
     el_train_linear_backward(tm->dhead, tm->head_in, B, H, H, w->cls_dense.w, w->cls_dense.dw,
-                             w->cls_dense.db, tm->dhead2, 0, tm->pool);
-    el_dropout_apply(tm->dhead2, B * H, p, el_train_model_key(tm, head_site(tm, 0)), 0);
-    memset(tm->dy, 0, tm->tokens * H * sizeof(float));
-    for (size_t r = 0; r < B; r++)
-        memcpy(tm->dy + r * tm->seq * H, tm->dhead2 + r * H, H * sizeof(float));
+                             w->cls_dense.db, tm->dy, 0, tm->pool);
+    el_dropout_apply(tm->dy, B * H, p, el_train_model_key(tm, head_site(tm, 0)), 0);
 }
 
 /* The token-classification input: hidden itself, or a dropped copy. */
@@ -314,7 +337,7 @@ double el_train_head_forward(el_train_model *tm, const el_train_batch *b, const 
 void el_train_head_backward(el_train_model *tm, const float *hidden)
 {
     switch (tm->store->cfg.head) {
-    case ELECTRA_HEAD_MASKED_LM: masked_lm_backward(tm); break;
+    case ELECTRA_HEAD_MASKED_LM: masked_lm_backward(tm, hidden); break;
     case ELECTRA_HEAD_PRETRAINING: discriminator_backward(tm, hidden); break;
     case ELECTRA_HEAD_SEQUENCE_CLASSIFICATION: sequence_backward(tm); break;
     case ELECTRA_HEAD_TOKEN_CLASSIFICATION: token_backward(tm, hidden); break;

@@ -105,8 +105,10 @@ static void carve(el_train_model *tm, struct carver *cv, size_t T, size_t S, siz
     tm->ids = (int32_t *)take(cv, t);
     tm->mask = (int32_t *)take(cv, t);
     tm->types = (int32_t *)take(cv, t);
-    tm->rows_index = (int32_t *)take(cv, t);
     tm->row_labels = (int32_t *)take(cv, 2 * t);
+    tm->sel = (int32_t *)take(cv, t);
+    tm->sel_begin = (size_t *)take(cv, 2 * ((double)B + 1)); /* size_t: two floats */
+    tm->sel_x = take(cv, t * H);
     tm->emb_xhat = take(cv, t * E);
     tm->emb_rstd = take(cv, t);
     tm->emb_out = take(cv, t * E);
@@ -244,31 +246,87 @@ static void embed_forward(el_train_model *tm)
                                 w->projection.b, tm->x0);
 }
 
-static void layer_forward(el_train_model *tm, int l, const float *x)
+/* Whether layer l computes only the head's rows. */
+static int partial_layer(const el_train_model *tm, int l)
+{
+    return tm->subset && l == tm->store->cfg.num_layers - 1;
+}
+
+/* The attention inputs of layer l: queries, keys and values side by side
+ * in a->qkv (T x 3H), or for the partial last layer keys and values in
+ * a->qkv (T x 2H) followed by the selected queries (n_sel x H). */
+static el_attention_args attention_args(const el_train_model *tm, int l)
+{
+    const el_config *c = &tm->store->cfg;
+    const el_layer_acts *a = &tm->acts[l];
+    size_t H = (size_t)c->hidden_size, heads = (size_t)c->num_heads;
+    el_attention_args args = {.batch = tm->batch, .seq = tm->seq, .heads = heads,
+                              .head_dim = H / heads, .mask = tm->mask,
+                              .dropout = drop_p(tm, tm->dropout.attention),
+                              .key = el_train_model_key(tm, SITE_LAYER(l, 0))};
+    if (partial_layer(tm, l)) {
+        args.q_begin = tm->sel_begin;
+        args.q = a->qkv + 2 * tm->tokens * H;
+        args.q_stride = H;
+        args.k = a->qkv;
+        args.v = a->qkv + H;
+        args.kv_stride = 2 * H;
+    } else {
+        args.q = a->qkv;
+        args.q_stride = 3 * H;
+        args.k = a->qkv + H;
+        args.v = a->qkv + 2 * H;
+        args.kv_stride = 3 * H;
+    }
+    return args;
+}
+
+/* Everything after the attention, on R rows with residual input xres:
+ * h1 = LN(dropout(ctx Wo^T + b) + xres), out = LN(dropout(act(h1 Wi^T +
+ * b) W2^T + b) + h1). */
+static void post_attention_forward(el_train_model *tm, int l, const float *xres, size_t R)
 {
     const el_config *c = &tm->store->cfg;
     const el_train_layer *L = &tm->store->w.layers[l];
     el_layer_acts *a = &tm->acts[l];
-    size_t T = tm->tokens, H = (size_t)c->hidden_size, I = (size_t)c->intermediate_size;
-    size_t heads = (size_t)c->num_heads;
+    size_t H = (size_t)c->hidden_size, I = (size_t)c->intermediate_size;
     float eps = (float)c->layer_norm_eps, hp = drop_p(tm, tm->dropout.hidden);
-    el_train_linear_forward(x, T, H, 3 * H, L->qkv.w, L->qkv.b, a->qkv);
-    el_train_attention_forward(a->qkv, tm->batch, tm->seq, heads, H / heads, tm->mask,
-                               drop_p(tm, tm->dropout.attention),
-                               el_train_model_key(tm, SITE_LAYER(l, 0)), a->probs, a->ctx,
-                               tm->attn_scratch, tm->pool);
-    el_train_linear_forward(a->ctx, T, H, H, L->attn_out.w, L->attn_out.b, a->h1);
-    el_dropout_apply(a->h1, T * H, hp, el_train_model_key(tm, SITE_LAYER(l, 1)), 0);
-    el_train_add(a->h1, x, T * H, tm->pool);
-    el_train_layer_norm_forward(a->h1, T, H, L->attn_ln.gain, L->attn_ln.bias, eps, a->xhat1,
+    el_train_linear_forward(a->ctx, R, H, H, L->attn_out.w, L->attn_out.b, a->h1);
+    el_dropout_apply(a->h1, R * H, hp, el_train_model_key(tm, SITE_LAYER(l, 1)), 0);
+    el_train_add(a->h1, xres, R * H, tm->pool);
+    el_train_layer_norm_forward(a->h1, R, H, L->attn_ln.gain, L->attn_ln.bias, eps, a->xhat1,
                                 a->rstd1, a->h1, tm->pool);
-    el_train_linear_forward(a->h1, T, H, I, L->intermediate.w, L->intermediate.b, a->pre);
-    el_train_activation_forward(c->hidden_act, a->pre, a->act, T * I, tm->pool);
-    el_train_linear_forward(a->act, T, I, H, L->output.w, L->output.b, a->out);
-    el_dropout_apply(a->out, T * H, hp, el_train_model_key(tm, SITE_LAYER(l, 2)), 0);
-    el_train_add(a->out, a->h1, T * H, tm->pool);
-    el_train_layer_norm_forward(a->out, T, H, L->out_ln.gain, L->out_ln.bias, eps, a->xhat2,
+    el_train_linear_forward(a->h1, R, H, I, L->intermediate.w, L->intermediate.b, a->pre);
+    el_train_activation_forward(c->hidden_act, a->pre, a->act, R * I, tm->pool);
+    el_train_linear_forward(a->act, R, I, H, L->output.w, L->output.b, a->out);
+    el_dropout_apply(a->out, R * H, hp, el_train_model_key(tm, SITE_LAYER(l, 2)), 0);
+    el_train_add(a->out, a->h1, R * H, tm->pool);
+    el_train_layer_norm_forward(a->out, R, H, L->out_ln.gain, L->out_ln.bias, eps, a->xhat2,
                                 a->rstd2, a->out, tm->pool);
+}
+
+static void layer_forward(el_train_model *tm, int l, const float *x)
+{
+    const el_train_layer *L = &tm->store->w.layers[l];
+    el_layer_acts *a = &tm->acts[l];
+    size_t T = tm->tokens, H = (size_t)tm->store->cfg.hidden_size;
+    el_attention_args args = attention_args(tm, l);
+    const float *xres = x;
+    size_t R = T;
+    if (partial_layer(tm, l)) {
+        /* Keys and values of every position (the stacked weight's last
+         * 2H rows), queries of the selected rows only. */
+        R = tm->n_sel;
+        el_train_linear_forward(x, T, H, 2 * H, L->qkv.w + H * H, L->qkv.b + H, a->qkv);
+        for (size_t r = 0; r < R; r++)
+            memcpy(tm->sel_x + r * H, x + (size_t)tm->sel[r] * H, H * sizeof(float));
+        el_train_linear_forward(tm->sel_x, R, H, H, L->qkv.w, L->qkv.b, a->qkv + 2 * T * H);
+        xres = tm->sel_x;
+    } else {
+        el_train_linear_forward(x, T, H, 3 * H, L->qkv.w, L->qkv.b, a->qkv);
+    }
+    el_train_attention_forward(&args, a->probs, a->ctx, H, tm->attn_scratch, tm->pool);
+    post_attention_forward(tm, l, xres, R);
 }
 
 static const float *hidden_state(const el_train_model *tm)
@@ -294,6 +352,7 @@ electra_status el_train_model_forward(el_train_model *tm, const el_train_batch *
         tm->mask[t] = b->attention_mask ? b->attention_mask[t] : 1;
         tm->types[t] = b->token_type_ids ? b->token_type_ids[t] : 0;
     }
+    el_train_head_select(tm, b);
     embed_forward(tm);
     const float *x = tm->x0;
     for (int l = 0; l < tm->store->cfg.num_layers; l++) {
@@ -306,46 +365,72 @@ electra_status el_train_model_forward(el_train_model *tm, const el_train_batch *
     return ELECTRA_OK;
 }
 
-/* tm->dy holds d(loss)/d(out of layer l); leaves d/d(x) there. */
-static void layer_backward(el_train_model *tm, int l, const float *x)
+/* From dy = d(loss)/d(out) on R rows: dctx = d/d(ctx), and the residual
+ * part of d/d(xres) in dtmp. */
+static void post_attention_backward(el_train_model *tm, int l, size_t R)
 {
     const el_config *c = &tm->store->cfg;
     const el_train_layer *L = &tm->store->w.layers[l];
     const el_layer_acts *a = &tm->acts[l];
-    size_t T = tm->tokens, H = (size_t)c->hidden_size, I = (size_t)c->intermediate_size;
-    size_t heads = (size_t)c->num_heads;
+    size_t H = (size_t)c->hidden_size, I = (size_t)c->intermediate_size;
     float hp = drop_p(tm, tm->dropout.hidden);
     el_threadpool *pool = tm->pool;
     /* out = LN(dropout(o) + h1): ds = d(sum); the dropout's input
      * gradient goes to dtmp, the residual's stays in ds (as dh1). */
-    el_train_layer_norm_backward(tm->dy, a->xhat2, a->rstd2, T, H, L->out_ln.gain,
+    el_train_layer_norm_backward(tm->dy, a->xhat2, a->rstd2, R, H, L->out_ln.gain,
                                  L->out_ln.dgain, L->out_ln.dbias, tm->ds, pool);
     const float *d_o = tm->ds;
     if (hp > 0) {
-        memcpy(tm->dtmp, tm->ds, T * H * sizeof(float));
-        el_dropout_apply(tm->dtmp, T * H, hp, el_train_model_key(tm, SITE_LAYER(l, 2)), 0);
+        memcpy(tm->dtmp, tm->ds, R * H * sizeof(float));
+        el_dropout_apply(tm->dtmp, R * H, hp, el_train_model_key(tm, SITE_LAYER(l, 2)), 0);
         d_o = tm->dtmp;
     }
-    el_train_linear_backward(d_o, a->act, T, I, H, L->output.w, L->output.dw, L->output.db,
+    el_train_linear_backward(d_o, a->act, R, I, H, L->output.w, L->output.dw, L->output.db,
                              tm->dinter, 0, pool);
-    el_train_activation_backward(c->hidden_act, a->pre, tm->dinter, tm->dinter, T * I, pool);
-    el_train_linear_backward(tm->dinter, a->h1, T, H, I, L->intermediate.w, L->intermediate.dw,
+    el_train_activation_backward(c->hidden_act, a->pre, tm->dinter, tm->dinter, R * I, pool);
+    el_train_linear_backward(tm->dinter, a->h1, R, H, I, L->intermediate.w, L->intermediate.dw,
                              L->intermediate.db, tm->ds, 1, pool);
-    /* h1 = LN(dropout(a) + x). */
-    el_train_layer_norm_backward(tm->ds, a->xhat1, a->rstd1, T, H, L->attn_ln.gain,
+    /* h1 = LN(dropout(a) + xres). */
+    el_train_layer_norm_backward(tm->ds, a->xhat1, a->rstd1, R, H, L->attn_ln.gain,
                                  L->attn_ln.dgain, L->attn_ln.dbias, tm->dtmp, pool);
     const float *d_a = tm->dtmp;
     if (hp > 0) {
-        memcpy(tm->ds, tm->dtmp, T * H * sizeof(float));
-        el_dropout_apply(tm->ds, T * H, hp, el_train_model_key(tm, SITE_LAYER(l, 1)), 0);
+        memcpy(tm->ds, tm->dtmp, R * H * sizeof(float));
+        el_dropout_apply(tm->ds, R * H, hp, el_train_model_key(tm, SITE_LAYER(l, 1)), 0);
         d_a = tm->ds;
     }
-    el_train_linear_backward(d_a, a->ctx, T, H, H, L->attn_out.w, L->attn_out.dw,
+    el_train_linear_backward(d_a, a->ctx, R, H, H, L->attn_out.w, L->attn_out.dw,
                              L->attn_out.db, tm->dctx, 0, pool);
-    el_train_attention_backward(a->qkv, a->probs, tm->dctx, tm->batch, tm->seq, heads,
-                                H / heads, drop_p(tm, tm->dropout.attention),
-                                el_train_model_key(tm, SITE_LAYER(l, 0)), tm->dqkv,
-                                tm->attn_scratch, pool);
+}
+
+/* tm->dy holds d(loss)/d(out of layer l) (compact for the partial last
+ * layer); leaves d/d(x), for every position, there. */
+static void layer_backward(el_train_model *tm, int l, const float *x)
+{
+    const el_train_layer *L = &tm->store->w.layers[l];
+    const el_layer_acts *a = &tm->acts[l];
+    size_t T = tm->tokens, H = (size_t)tm->store->cfg.hidden_size;
+    el_threadpool *pool = tm->pool;
+    el_attention_args args = attention_args(tm, l);
+    if (partial_layer(tm, l)) {
+        size_t R = tm->n_sel;
+        float *dkv = tm->dqkv, *dq = tm->dqkv + 2 * T * H;
+        post_attention_backward(tm, l, R);
+        el_train_attention_backward(&args, a->probs, tm->dctx, H, dq, H, dkv, dkv + H, 2 * H,
+                                    tm->attn_scratch, pool);
+        /* d/d(x) = dK Wk + dV Wv at every position, plus at the selected
+         * rows the residual part (dtmp) and dQ Wq. */
+        el_train_linear_backward(dq, tm->sel_x, R, H, H, L->qkv.w, L->qkv.dw, L->qkv.db,
+                                 tm->dtmp, 1, pool);
+        el_train_linear_backward(dkv, x, T, H, 2 * H, L->qkv.w + H * H, L->qkv.dw + H * H,
+                                 L->qkv.db + H, tm->dy, 0, pool);
+        for (size_t r = 0; r < R; r++)
+            el_train_add(tm->dy + (size_t)tm->sel[r] * H, tm->dtmp + r * H, H, NULL);
+        return;
+    }
+    post_attention_backward(tm, l, T);
+    el_train_attention_backward(&args, a->probs, tm->dctx, H, tm->dqkv, 3 * H, tm->dqkv + H,
+                                tm->dqkv + 2 * H, 3 * H, tm->attn_scratch, pool);
     /* dx = residual part (in dtmp) + the query/key/value part; the two
      * buffers then trade places so dy holds it without a copy. */
     el_train_linear_backward(tm->dqkv, x, T, H, 3 * H, L->qkv.w, L->qkv.dw, L->qkv.db, tm->dtmp,

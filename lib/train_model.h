@@ -81,10 +81,20 @@ typedef struct el_train_model {
     el_layer_acts *acts;
     float *dy, *ds, *dtmp, *dinter, *dqkv, *dctx, *demb;
     float *attn_scratch;
+    /* The rows of the last layer's output the head reads (the scored
+     * positions of a masked LM, each row's [CLS] of a sequence
+     * classifier): when subset is set, the last layer computes only
+     * these n_sel rows (queries, attention output, FFN), in order, and
+     * its output is compact; sel_begin[b] is batch row b's first. */
+    int subset;
+    int32_t *sel;
+    size_t *sel_begin, n_sel;
+    float *sel_x; /* the last layer's input at those rows */
+
     /* Head workspace (rows: tokens, batch rows or gathered positions). */
     float *head_in, *head_pre, *head_act, *head_xhat, *head_rstd, *head_out;
     float *dhead, *dhead2, *targets;
-    int32_t *rows_index, *row_labels;
+    int32_t *row_labels;
     size_t head_rows;
 
     /* Logits and their gradient, grown separately (the MLM head's are
@@ -109,9 +119,12 @@ void el_train_model_backward(el_train_model *tm);
 /* The heads (train_heads.c), used by the passes above. */
 electra_status el_train_head_check(const el_train_model *tm, const el_train_batch *b);
 size_t el_train_head_logit_floats(const el_train_model *tm, const el_train_batch *b);
-/* hidden -> logits -> loss and dlogits. */
+/* Choose the rows the head reads (tm->subset, sel...) for batch b. */
+void el_train_head_select(el_train_model *tm, const el_train_batch *b);
+/* hidden (compact when tm->subset) -> logits -> loss and dlogits. */
 double el_train_head_forward(el_train_model *tm, const el_train_batch *b, const float *hidden);
-/* dlogits -> tm->dy (the gradient of the trunk's output, written). */
+/* dlogits -> tm->dy, the gradient of the trunk's output (written; compact
+ * when tm->subset). */
 void el_train_head_backward(el_train_model *tm, const float *hidden);
 /* The dropout key of site `site` of the current pass. */
 uint64_t el_train_model_key(const el_train_model *tm, uint64_t site);

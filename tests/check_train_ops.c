@@ -230,7 +230,8 @@ START_TEST(fast_math_is_accurate)
 END_TEST
 
 /* Attention: 2 rows of 5 tokens, 2 heads of width 3; row 1 pads its last
- * two tokens. */
+ * two tokens. Loop 0: no dropout; 1: dropout 0.3; 2: queries at a subset
+ * of the positions (rows 0, 3 of the first row, 1 of the second). */
 #define AB 2
 #define AS 5
 #define AH 2
@@ -240,15 +241,23 @@ struct attn {
     float qkv[AB * AS * 3 * AW], ctx[AB * AS * AW], r[AB * AS * AW];
     float probs[AB * AH * AS * AS], scratch[2 * AS * AS];
     int32_t mask[AB * AS];
-    float dropout;
+    el_attention_args args;
+    size_t q_begin[AB + 1];
+    float q_subset[3 * AW];
+    size_t rows; /* query rows */
 };
+
+/* For the subset case the queries are copies of the full rows 0, 3, 6. */
+static const size_t subset_rows[3] = {0, 3, 6};
 
 static double attn_f(void *ctx)
 {
     struct attn *a = ctx;
-    el_train_attention_forward(a->qkv, AB, AS, AH, AD, a->mask, a->dropout, 77, a->probs, a->ctx,
-                               a->scratch, NULL);
-    return weighted_sum(a->ctx, a->r, AB * AS * AW);
+    if (a->args.q_begin)
+        for (size_t r = 0; r < 3; r++)
+            memcpy(a->q_subset + r * AW, a->qkv + subset_rows[r] * 3 * AW, AW * sizeof(float));
+    el_train_attention_forward(&a->args, a->probs, a->ctx, AW, a->scratch, NULL);
+    return weighted_sum(a->ctx, a->r, a->rows * AW);
 }
 
 START_TEST(attention_backward_matches_finite_differences)
@@ -258,28 +267,67 @@ START_TEST(attention_backward_matches_finite_differences)
     fill(a.r, sizeof a.r / sizeof(float), 11, 1);
     for (size_t t = 0; t < AB * AS; t++)
         a.mask[t] = !(t >= AS && t % AS >= 3);
-    a.dropout = _i ? 0.3f : 0.0f;
+    a.args = (el_attention_args){.batch = AB, .seq = AS, .heads = AH, .head_dim = AD,
+                                 .q = a.qkv, .q_stride = 3 * AW, .k = a.qkv + AW,
+                                 .v = a.qkv + 2 * AW, .kv_stride = 3 * AW, .mask = a.mask,
+                                 .dropout = _i == 1 ? 0.3f : 0.0f, .key = 77};
+    a.rows = AB * AS;
+    if (_i == 2) {
+        a.q_begin[0] = 0, a.q_begin[1] = 2, a.q_begin[2] = 3;
+        a.args.q_begin = a.q_begin;
+        a.args.q = a.q_subset;
+        a.args.q_stride = AW;
+        a.rows = 3;
+    }
     attn_f(&a);
     /* Probabilities: rows sum to one, padded keys get exactly zero. */
-    for (size_t p = 0; p < AB * AH; p++)
-        for (size_t i = 0; i < AS; i++) {
+    for (size_t p = 0; p < AB * AH; p++) {
+        size_t b = p / AH, rows = _i == 2 ? a.q_begin[b + 1] - a.q_begin[b] : AS;
+        size_t first = _i == 2 ? a.q_begin[b] : b * AS;
+        const float *pr = a.probs + (first * AH + (p % AH) * rows) * AS;
+        for (size_t i = 0; i < rows; i++) {
             double sum = 0;
             for (size_t t = 0; t < AS; t++) {
-                float pr = a.probs[(p * AS + i) * AS + t];
-                sum += pr;
-                if (!a.mask[(p / AH) * AS + t])
-                    ck_assert_float_eq(pr, 0.0f);
+                sum += pr[i * AS + t];
+                if (!a.mask[b * AS + t])
+                    ck_assert_float_eq(pr[i * AS + t], 0.0f);
             }
             ck_assert_double_eq_tol(sum, 1.0, 1e-6);
         }
-    float dqkv[sizeof a.qkv / sizeof(float)];
-    el_train_attention_backward(a.qkv, a.probs, a.r, AB, AS, AH, AD, a.dropout, 77, dqkv,
-                                a.scratch, NULL);
+    }
+    if (_i == 2) {
+        /* The subset's context rows are the full pass's rows. */
+        struct attn full = a;
+        full.args.q_begin = NULL;
+        full.args.q = full.qkv;
+        full.args.q_stride = 3 * AW;
+        full.args.k = full.qkv + AW;
+        full.args.v = full.qkv + 2 * AW;
+        full.args.mask = full.mask;
+        full.rows = AB * AS;
+        attn_f(&full);
+        for (size_t r = 0; r < 3; r++)
+            for (size_t c = 0; c < AW; c++)
+                ck_assert_float_eq_tol(a.ctx[r * AW + c], full.ctx[subset_rows[r] * AW + c],
+                                       1e-6);
+        attn_f(&a);
+    }
+    float dqkv[sizeof a.qkv / sizeof(float)] = {0}, dq[3 * AW];
+    if (_i == 2) {
+        el_train_attention_backward(&a.args, a.probs, a.r, AW, dq, AW, dqkv + AW, dqkv + 2 * AW,
+                                    3 * AW, a.scratch, NULL);
+        /* Fold the subset queries' gradient back onto their full rows. */
+        for (size_t r = 0; r < 3; r++)
+            memcpy(dqkv + subset_rows[r] * 3 * AW, dq + r * AW, AW * sizeof(float));
+    } else {
+        el_train_attention_backward(&a.args, a.probs, a.r, AW, dqkv, 3 * AW, dqkv + AW,
+                                    dqkv + 2 * AW, 3 * AW, a.scratch, NULL);
+    }
     worst = 0;
     for (size_t i = 0; i < sizeof a.qkv / sizeof(float); i++)
         expect_close(dqkv[i], fd(attn_f, &a, &a.qkv[i]), "dqkv", i);
-    printf("finite differences: attention (dropout %.1f) worst %.2f of bound\n",
-           (double)a.dropout, worst);
+    printf("finite differences: attention (%s) worst %.2f of bound\n",
+           _i == 0 ? "plain" : _i == 1 ? "dropout 0.3" : "query subset", worst);
 }
 END_TEST
 
@@ -342,7 +390,7 @@ Suite *make_train_ops_suite(void)
     tcase_add_loop_test(tc, activations_match_reference_and_finite_differences, EL_ACT_GELU,
                         EL_ACT_SILU + 1);
     tcase_add_test(tc, fast_math_is_accurate);
-    tcase_add_loop_test(tc, attention_backward_matches_finite_differences, 0, 2);
+    tcase_add_loop_test(tc, attention_backward_matches_finite_differences, 0, 3);
     tcase_add_test(tc, dropout_masks_are_seeded_and_scaled);
     tcase_add_test(tc, init_normal_has_the_asked_spread);
     suite_add_tcase(s, tc);
