@@ -43,19 +43,14 @@ EL_VECTOR_CLONES static void softmax_rows(float *scores, size_t rows, size_t seq
 {
     for (size_t i = 0; i < rows; i++) {
         float *row = scores + i * seq;
-        float mx = -INFINITY;
-        for (size_t t = 0; t < seq; t++) {
-            /* transformers divides by sqrt(d) and adds float32-min on
-             * masked keys; keep both roundings. */
+        /* transformers divides by sqrt(d) and adds float32-min on masked
+         * keys; keep both roundings. */
+        for (size_t t = 0; t < seq; t++)
             row[t] = row[t] / scale_div + (mask && !mask[t] ? -FLT_MAX : 0.0f);
-            mx = row[t] > mx ? row[t] : mx;
-        }
-        float sum = 0;
-        for (size_t t = 0; t < seq; t++) {
+        float mx = el_max(row, seq);
+        for (size_t t = 0; t < seq; t++)
             row[t] = el_expf(row[t] - mx);
-            sum += row[t];
-        }
-        float inv = 1.0f / sum;
+        float inv = (float)(1.0 / el_sum(row, seq));
         for (size_t t = 0; t < seq; t++)
             row[t] *= inv;
     }
@@ -102,9 +97,7 @@ EL_VECTOR_CLONES static void softmax_backward_rows(float *grad, const float *pro
     for (size_t i = 0; i < rows; i++) {
         float *g = grad + i * seq;
         const float *pr = probs + i * seq;
-        float dot = 0;
-        for (size_t t = 0; t < seq; t++)
-            dot += g[t] * pr[t];
+        float dot = (float)el_dot(g, pr, seq);
         for (size_t t = 0; t < seq; t++)
             g[t] = pr[t] * (g[t] - dot) * inv_scale;
     }

@@ -61,7 +61,7 @@ double el_cross_entropy(const float *logits, size_t rows, size_t classes, size_t
         }
         /* Softmax around the maximum: exp(z - max) goes into dz first,
          * then becomes the gradient scale * (p - onehot). */
-        float mx = row_max(z, classes, class_stride);
+        float mx = class_stride == 1 ? el_max(z, classes) : row_max(z, classes, class_stride);
         double sum = exp_shifted(z, dz, classes, class_stride, mx);
         total += (double)mx + log(sum) - z[(size_t)labels[r] * class_stride];
         scale_row(dz, classes, class_stride, (float)(scale / sum));

@@ -1,10 +1,13 @@
-/* train_math.h - exp, erf and tanh for float32 written without branches
- * or library calls, so loops over them vectorise (the libm versions are
- * scalar calls costing ~25 ns each for erff and tanhf, which would make
- * GELU alone a large part of a training step). */
+/* train_math.h - vectorisable float math for the training kernels: exp,
+ * erf and tanh written without branches or library calls (the libm
+ * versions are scalar calls costing ~25 ns each for erff and tanhf,
+ * which would make GELU alone a large part of a training step), and
+ * reductions in fixed lanes. */
 #ifndef EL_TRAIN_MATH_H
 #define EL_TRAIN_MATH_H
 
+#include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -75,6 +78,77 @@ static inline float el_tanhf(float x)
 static inline float el_sigmoidf(float x)
 {
     return 1.0f / (1.0f + el_expf(-x));
+}
+
+/* Reductions in eight lanes combined in a fixed order: the compiler can
+ * vectorise them without reassociating anything, and every CPU (and
+ * every clone) gets the same result. */
+#define EL_LANES 8
+
+static inline double el_lanes_total(const double *lane)
+{
+    return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+}
+
+/* sum x[i], in double. */
+static inline double el_sum(const float *x, size_t n)
+{
+    double lane[EL_LANES] = {0};
+    size_t i = 0;
+    for (; i + EL_LANES <= n; i += EL_LANES)
+        for (size_t k = 0; k < EL_LANES; k++)
+            lane[k] += x[i + k];
+    for (; i < n; i++)
+        lane[i % EL_LANES] += x[i];
+    return el_lanes_total(lane);
+}
+
+/* sum x[i] y[i], in double. */
+static inline double el_dot(const float *x, const float *y, size_t n)
+{
+    double lane[EL_LANES] = {0};
+    size_t i = 0;
+    for (; i + EL_LANES <= n; i += EL_LANES)
+        for (size_t k = 0; k < EL_LANES; k++)
+            lane[k] += (double)x[i + k] * y[i + k];
+    for (; i < n; i++)
+        lane[i % EL_LANES] += (double)x[i] * y[i];
+    return el_lanes_total(lane);
+}
+
+/* sum (x[i] - c)^2, in double. */
+static inline double el_sum_sq_dev(const float *x, size_t n, double c)
+{
+    double lane[EL_LANES] = {0};
+    size_t i = 0;
+    for (; i + EL_LANES <= n; i += EL_LANES)
+        for (size_t k = 0; k < EL_LANES; k++) {
+            double d = x[i + k] - c;
+            lane[k] += d * d;
+        }
+    for (; i < n; i++) {
+        double d = x[i] - c;
+        lane[i % EL_LANES] += d * d;
+    }
+    return el_lanes_total(lane);
+}
+
+/* max x[i] (order does not matter for a maximum; lanes let it vectorise). */
+static inline float el_max(const float *x, size_t n)
+{
+    float lane[EL_LANES];
+    for (size_t k = 0; k < EL_LANES; k++)
+        lane[k] = -INFINITY;
+    size_t i = 0;
+    for (; i + EL_LANES <= n; i += EL_LANES)
+        for (size_t k = 0; k < EL_LANES; k++)
+            lane[k] = x[i + k] > lane[k] ? x[i + k] : lane[k];
+    for (; i < n; i++)
+        lane[0] = x[i] > lane[0] ? x[i] : lane[0];
+    float m = lane[0];
+    for (size_t k = 1; k < EL_LANES; k++)
+        m = lane[k] > m ? lane[k] : m;
+    return m;
 }
 
 #endif

@@ -80,15 +80,8 @@ EL_VECTOR_CLONES static void norm_forward_rows(void *arg, size_t item)
         float *xh = j->xhat + r * n, *y = j->y + r * n;
         /* Two passes in double, as the inference layer norm: the mean,
          * then the centred sum of squares. */
-        double sum = 0;
-        for (size_t i = 0; i < n; i++)
-            sum += x[i];
-        float mean = (float)(sum / (double)n);
-        double sq = 0;
-        for (size_t i = 0; i < n; i++) {
-            double d = (double)x[i] - mean;
-            sq += d * d;
-        }
+        float mean = (float)(el_sum(x, n) / (double)n);
+        double sq = el_sum_sq_dev(x, n, mean);
         float rs = (float)(1.0 / sqrt(sq / (double)n + j->eps));
         j->rstd[r] = rs;
         for (size_t i = 0; i < n; i++) {
@@ -114,6 +107,19 @@ void el_train_layer_norm_forward(const float *x, size_t rows, size_t n, const fl
     el_parallel_for(pool, (rows + j.rows_per_item - 1) / j.rows_per_item, norm_forward_rows, &j);
 }
 
+/* sum x y z in double lanes (see train_math.h). */
+static inline double dot3(const float *x, const float *y, const float *z, size_t n)
+{
+    double lane[EL_LANES] = {0};
+    size_t i = 0;
+    for (; i + EL_LANES <= n; i += EL_LANES)
+        for (size_t k = 0; k < EL_LANES; k++)
+            lane[k] += (double)(x[i + k] * y[i + k]) * z[i + k];
+    for (; i < n; i++)
+        lane[i % EL_LANES] += (double)(x[i] * y[i]) * z[i];
+    return el_lanes_total(lane);
+}
+
 EL_VECTOR_CLONES static void norm_backward_rows(void *arg, size_t item)
 {
     const struct norm_backward_job *j = arg;
@@ -124,13 +130,8 @@ EL_VECTOR_CLONES static void norm_backward_rows(void *arg, size_t item)
     for (size_t r = r0; r < r1; r++) {
         const float *dy = j->dy + r * n, *xh = j->xhat + r * n;
         float *dx = j->dx + r * n;
-        double a = 0, b = 0;
-        for (size_t i = 0; i < n; i++) {
-            float g = dy[i] * j->gain[i];
-            a += g;
-            b += (double)g * xh[i];
-        }
-        float ma = (float)(a / (double)n), mb = (float)(b / (double)n), rs = j->rstd[r];
+        float ma = (float)(el_dot(dy, j->gain, n) / (double)n);
+        float mb = (float)(dot3(dy, j->gain, xh, n) / (double)n), rs = j->rstd[r];
         for (size_t i = 0; i < n; i++)
             dx[i] = rs * (dy[i] * j->gain[i] - ma - xh[i] * mb);
     }
