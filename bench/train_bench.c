@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "electra.h"
@@ -222,6 +223,8 @@ int main(int argc, char **argv)
     size_t cap = 1024, n = 0;
     double *total = malloc(cap * sizeof *total), *fb = malloc(cap * sizeof *fb);
     double *opt = malloc(cap * sizeof *opt);
+    struct rusage ru0, ru1;
+    getrusage(RUSAGE_SELF, &ru0);
     double start = now_ms();
     while (n < (size_t)min_reps || now_ms() - start < min_secs * 1e3) {
         if (n == cap) {
@@ -242,6 +245,12 @@ int main(int argc, char **argv)
         opt[n] = (t1 - t0) + (t3 - t2);
         n++;
     }
+    getrusage(RUSAGE_SELF, &ru1);
+    double user_ms = ((ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) * 1e3 +
+                      (ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) * 1e-3) / (double)n;
+    double sys_ms = ((ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) * 1e3 +
+                     (ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) * 1e-3) / (double)n;
+    double minflt = (double)(ru1.ru_minflt - ru0.ru_minflt) / (double)n;
     double mn = total[0], mx = total[0];
     for (size_t i = 0; i < n; i++) {
         mn = total[i] < mn ? total[i] : mn;
@@ -255,10 +264,12 @@ int main(int argc, char **argv)
     printf("{\"engine\": \"libelectra train\", \"kind\": \"%s\", \"threads\": %d, \"batch\": %zu, "
            "\"seq\": %zu, \"reps\": %zu, \"ms_min\": %.3f, \"ms_med\": %.3f, \"ms_max\": %.3f, "
            "\"tok_s\": %.1f, \"gflop_s\": %.1f, \"gflop_step\": %.3f, \"ms_fwd_bwd_med\": %.3f, "
-           "\"ms_opt_med\": %.3f, \"params\": %zu, \"loss_first\": %.4f, \"loss_last\": %.4f, "
-           "\"env_OPENBLAS_CORETYPE\": \"%s\"}\n",
+           "\"ms_opt_med\": %.3f, \"cpu_user_ms_per_step\": %.2f, \"cpu_sys_ms_per_step\": %.2f, "
+           "\"minflt_per_step\": %.1f, \"params\": %zu, \"loss_first\": %.4f, "
+           "\"loss_last\": %.4f, \"env_OPENBLAS_CORETYPE\": \"%s\"}\n",
            kind, threads, b.batch, b.seq, n, mn, med, mx, (double)(b.batch * b.seq) / med * 1e3,
-           gflop / med * 1e3, gflop, fb[n / 2], opt[n / 2], n_params, loss_first, loss,
+           gflop / med * 1e3, gflop, fb[n / 2], opt[n / 2], user_ms, sys_ms, minflt, n_params,
+           loss_first, loss,
            core ? core : "(unset)");
     el_trainer_free(t);
     return isfinite(loss) ? 0 : 1;

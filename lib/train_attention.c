@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "train_math.h"
+#include "train_ops.h"
 #include "train_rng.h"
 
 struct attn_job {
@@ -161,13 +162,25 @@ static size_t chunk_count(size_t pairs, el_threadpool *pool)
     return pairs < threads ? pairs : threads;
 }
 
+/* The pool runs (row, head) pairs side by side, each product on its own
+ * thread: OpenBLAS threading inside them would oversubscribe the cores. */
+static void run_pairs(el_threadpool *pool, size_t chunks, void (*fn)(void *, size_t), void *job)
+{
+    int threads = el_threadpool_size(pool);
+    if (threads > 1)
+        el_train_blas_threads(1);
+    el_parallel_for(pool, chunks, fn, job);
+    if (threads > 1)
+        el_train_blas_threads(threads);
+}
+
 void el_train_attention_forward(const el_attention_args *a, float *probs, float *ctx,
                                 size_t ctx_stride, float *scratch, el_threadpool *pool)
 {
     struct attn_job j = {.a = a, .probs = probs, .ctx = ctx, .scratch = scratch,
                          .ctx_stride = ctx_stride,
                          .chunks = chunk_count(a->batch * a->heads, pool)};
-    el_parallel_for(pool, j.chunks, forward_chunk, &j);
+    run_pairs(pool, j.chunks, forward_chunk, &j);
 }
 
 void el_train_attention_backward(const el_attention_args *a, const float *probs,
@@ -179,5 +192,5 @@ void el_train_attention_backward(const el_attention_args *a, const float *probs,
                          .scratch = scratch, .dctx_stride = dctx_stride, .dq_stride = dq_stride,
                          .dkv_stride = dkv_stride,
                          .chunks = chunk_count(a->batch * a->heads, pool)};
-    el_parallel_for(pool, j.chunks, backward_chunk, &j);
+    run_pairs(pool, j.chunks, backward_chunk, &j);
 }

@@ -1,7 +1,8 @@
 /* train_ops.c - linear, layer norm and activation kernels with their
  * gradients. Elementwise loops are written to vectorise (see
  * train_math.h) and are split over the pool in chunks. */
-/* The build's config.h (ELECTRA_FAST_KERNELS), not lib/config.h. */
+/* The build's config.h (ELECTRA_FAST_KERNELS, HAVE_OPENBLAS_SET_NUM_THREADS),
+ * not lib/config.h. */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
@@ -285,6 +286,15 @@ void el_train_activation_backward(el_activation act, const float *x, const float
 {
     struct elementwise_job j = {act, x, dy, dx, n};
     el_parallel_for(pool, (n + CHUNK - 1) / CHUNK, activation_backward_item, &j);
+}
+
+void el_train_blas_threads(int n)
+{
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+    openblas_set_num_threads(n);
+#else
+    (void)n;
+#endif
 }
 
 void el_train_add(float *y, const float *x, size_t n, el_threadpool *pool)

@@ -41,6 +41,10 @@ void el_train_activation_forward(el_activation act, const float *x, float *y, si
 void el_train_activation_backward(el_activation act, const float *x, const float *dy, float *dx,
                                   size_t n, el_threadpool *pool);
 
+/* Set OpenBLAS's thread count (process-wide); nothing with another
+ * BLAS. */
+void el_train_blas_threads(int n);
+
 /* y[i] += x[i]. */
 void el_train_add(float *y, const float *x, size_t n, el_threadpool *pool);
 

@@ -58,7 +58,7 @@ static int default_labels(const el_config *c)
 {
     if (c->num_labels != 2)
         return 0;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; c->labels && i < 2; i++) {
         char name[16];
         snprintf(name, sizeof name, "LABEL_%d", i);
         if (strcmp(c->labels[i], name) != 0)
@@ -130,12 +130,15 @@ static cJSON *build_config(const el_config *c, const el_train_options *o, const 
         cJSON *id2label = cJSON_AddObjectToObject(root, "id2label");
         cJSON *label2id = cJSON_AddObjectToObject(root, "label2id");
         for (int i = 0; id2label && label2id && i < c->num_labels; i++) {
-            char id[16];
+            char id[16], fallback[32];
             snprintf(id, sizeof id, "%d", i);
-            cJSON_AddItemToObject(id2label, id, cJSON_CreateString(c->labels[i]));
+            /* A config built in code may have no names: transformers'. */
+            snprintf(fallback, sizeof fallback, "LABEL_%d", i);
+            const char *name = c->labels ? c->labels[i] : fallback;
+            cJSON_AddItemToObject(id2label, id, cJSON_CreateString(name));
             /* A repeated name maps to its last id, as a Python dict does. */
-            cJSON_DeleteItemFromObjectCaseSensitive(label2id, c->labels[i]);
-            cJSON_AddItemToObject(label2id, c->labels[i], cJSON_CreateNumber(i));
+            cJSON_DeleteItemFromObjectCaseSensitive(label2id, name);
+            cJSON_AddItemToObject(label2id, name, cJSON_CreateNumber(i));
         }
     }
     set(root, "initializer_range", el_json_create_float(o->initializer_range));

@@ -7,16 +7,9 @@
 #include "adamw.h"
 #include "alloc.h"
 #include "lr_schedule.h"
+#include "train_ops.h"
 #include "threadpool.h"
 
-/* The build's config.h (HAVE_OPENBLAS_SET_NUM_THREADS), not lib/config.h:
- * the angle form searches the -I directories, the build directory first. */
-#ifdef HAVE_CONFIG_H
-#include <config.h>
-#endif
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-#include <cblas.h>
-#endif
 
 /* Parameters are updated in pieces of at most this many floats, each
  * within one tensor, spread over the pool. */
@@ -192,11 +185,7 @@ void el_trainer_restore_counters(el_trainer *t, long steps, uint64_t dropout_see
 
 static void use_threads(const el_trainer *t)
 {
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-    openblas_set_num_threads(t->opt.threads);
-#else
-    (void)t;
-#endif
+    el_train_blas_threads(t->opt.threads);
 }
 
 void el_trainer_zero_grad(el_trainer *t)

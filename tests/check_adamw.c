@@ -4,9 +4,11 @@
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "adamw.h"
+#include "electra.h"
 #include "lr_schedule.h"
 #include "train_params.h"
 #include "trainer.h"
@@ -244,6 +246,65 @@ START_TEST(bad_options_are_rejected)
 }
 END_TEST
 
+static size_t allocations;
+
+static void *counting_malloc(size_t n, void *user)
+{
+    (void)user;
+    allocations++;
+    return malloc(n);
+}
+
+static void *counting_realloc(void *p, size_t n, void *user)
+{
+    (void)user;
+    allocations++;
+    return realloc(p, n);
+}
+
+static void counting_free(void *p, void *user)
+{
+    (void)user;
+    free(p);
+}
+
+/* Once its workspace has grown to a batch shape, a step allocates
+ * nothing; a larger batch grows it and a smaller one reuses it. */
+START_TEST(warm_steps_allocate_nothing)
+{
+    ck_assert_int_eq(electra_set_allocator(counting_malloc, counting_realloc, counting_free, NULL),
+                     ELECTRA_OK);
+    el_config c = small_config(ELECTRA_HEAD_TOKEN_CLASSIFICATION);
+    el_param_store *s;
+    ck_assert_int_eq(el_param_store_init(&c, 0.5, 10, &s), ELECTRA_OK);
+    el_train_options o;
+    el_train_options_default(&o);
+    el_trainer *t;
+    ck_assert_int_eq(el_trainer_create(s, &o, &t), ELECTRA_OK);
+    int32_t ids[16] = {1, 5, 7, 2, 3, 9, 4, 2, 1, 6, 6, 8, 2, 2, 3, 1};
+    int32_t labels[16] = {0, 1, -100, 1, 0, 0, 1, -100, 1, 1, 0, 0, 1, 0, -100, 1};
+    el_train_batch small = {.batch = 2, .seq = 4, .input_ids = ids, .labels = labels};
+    el_train_batch large = {.batch = 2, .seq = 8, .input_ids = ids, .labels = labels};
+    double before, after;
+    ck_assert_int_eq(el_trainer_evaluate(t, &small, &before), ELECTRA_OK);
+    ck_assert_int_eq(el_trainer_step(t, &small, NULL), ELECTRA_OK);
+    allocations = 0;
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(el_trainer_step(t, &small, NULL), ELECTRA_OK);
+    ck_assert_uint_eq(allocations, 0);
+    ck_assert_int_eq(el_trainer_step(t, &large, NULL), ELECTRA_OK);
+    ck_assert_uint_gt(allocations, 0);
+    allocations = 0;
+    ck_assert_int_eq(el_trainer_evaluate(t, &small, &before), ELECTRA_OK);
+    ck_assert_int_eq(el_trainer_evaluate(t, &large, NULL), ELECTRA_OK);
+    ck_assert_int_eq(el_trainer_evaluate(t, &small, &after), ELECTRA_OK);
+    ck_assert_uint_eq(allocations, 0);
+    ck_assert_double_eq(before, after);
+    el_trainer_free(t);
+    electra_set_allocator(NULL, NULL, NULL, NULL);
+}
+END_TEST
+
 Suite *make_adamw_suite(void)
 {
     Suite *s = suite_create("adamw");
@@ -255,6 +316,7 @@ Suite *make_adamw_suite(void)
     tcase_add_loop_test(tc, trainer_applies_layer_decay_and_exclusions, 0, 2);
     tcase_add_test(tc, trainer_clips_global_norm_and_schedules);
     tcase_add_test(tc, bad_options_are_rejected);
+    tcase_add_test(tc, warm_steps_allocate_nothing);
     suite_add_tcase(s, tc);
     return s;
 }
