@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "electra.h"
 #include "fixture_model.h"
@@ -19,6 +21,24 @@
 static const char *const models[] = {"tiny-generator", "tiny-discriminator", "tiny-classifier",
                                      "tiny-tagger",    "tiny-qa",            "tiny-base-model"};
 #define N_MODELS (sizeof models / sizeof models[0])
+
+/* Remove a directory made by a test (files only inside). */
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
 
 static const char *model_dir(const char *name)
 {
@@ -92,7 +112,8 @@ START_TEST(saved_model_matches_source)
     char src[4096];
     snprintf(src, sizeof src, "%s", model_dir(models[_i]));
     el_trainer *t = trainer_for(src);
-    const char *out = make_temp_dir("save");
+    char out[4096];
+    snprintf(out, sizeof out, "%s", make_temp_dir("train-save"));
     electra_status s = el_trainer_save_pretrained(t, out, src);
     ck_assert_msg(s == ELECTRA_OK, "%s", el_trainer_last_error(t));
     expect_same_file(src, out, "config.json");
@@ -110,6 +131,7 @@ START_TEST(saved_model_matches_source)
     free(b);
     fixture_inputs_free(&in);
     el_trainer_free(t);
+    remove_dir(out);
 }
 END_TEST
 
@@ -128,7 +150,8 @@ START_TEST(trained_model_reloads_with_its_logits)
     double loss;
     ck_assert_int_eq(el_trainer_evaluate(t, &b, &loss), ELECTRA_OK);
     const el_train_model *tm = el_trainer_model(t);
-    const char *out = make_temp_dir("trained");
+    char out[4096];
+    snprintf(out, sizeof out, "%s", make_temp_dir("train-trained"));
     ck_assert_int_eq(el_trainer_save_pretrained(t, out, src), ELECTRA_OK);
     fixture_inputs in = {f.batch, f.seq, f.ids, f.mask, f.types};
     size_t n;
@@ -139,6 +162,7 @@ START_TEST(trained_model_reloads_with_its_logits)
     free(logits);
     el_trainer_free(t);
     fixture_training_free(&f);
+    remove_dir(out);
 }
 END_TEST
 
@@ -155,7 +179,8 @@ START_TEST(optimizer_state_resumes_exactly)
     el_trainer *a = trainer_for(src);
     for (int i = 0; i < 2; i++)
         ck_assert_int_eq(el_trainer_step(a, &b, NULL), ELECTRA_OK);
-    const char *out = make_temp_dir("resume");
+    char out[4096];
+    snprintf(out, sizeof out, "%s", make_temp_dir("train-resume"));
     char state[4200];
     snprintf(state, sizeof state, "%s/optimizer.safetensors", out);
     ck_assert_int_eq(el_trainer_save_pretrained(a, out, src), ELECTRA_OK);
@@ -190,6 +215,7 @@ START_TEST(optimizer_state_resumes_exactly)
     el_trainer_free(a);
     el_trainer_free(r);
     fixture_training_free(&f);
+    remove_dir(out);
 }
 END_TEST
 
@@ -210,13 +236,15 @@ START_TEST(state_with_extra_tensor_is_rejected)
     el_trainer *small, *big;
     ck_assert_int_eq(el_trainer_create(s1, &o, &small), ELECTRA_OK);
     ck_assert_int_eq(el_trainer_create(s2, &o, &big), ELECTRA_OK);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/big.safetensors", make_temp_dir("extra"));
+    char dir[4096], path[4200];
+    snprintf(dir, sizeof dir, "%s", make_temp_dir("train-extra"));
+    snprintf(path, sizeof path, "%s/big.safetensors", dir);
     ck_assert_int_eq(el_trainer_save_state(big, path), ELECTRA_OK);
     ck_assert_int_eq(el_trainer_load_state(small, path), ELECTRA_ERR_UNEXPECTED_TENSOR);
     ck_assert_ptr_nonnull(strstr(el_trainer_last_error(small), "encoder.layer.1"));
     el_trainer_free(small);
     el_trainer_free(big);
+    remove_dir(dir);
 }
 END_TEST
 
@@ -241,7 +269,8 @@ START_TEST(fresh_model_saves_and_loads)
     o.initializer_range = 0.02;
     el_trainer *t;
     ck_assert_int_eq(el_trainer_create(s, &o, &t), ELECTRA_OK);
-    const char *out = make_temp_dir("fresh");
+    char out[4096];
+    snprintf(out, sizeof out, "%s", make_temp_dir("train-fresh"));
     ck_assert_int_eq(el_trainer_save_pretrained(t, out, NULL), ELECTRA_OK);
     char path[4200];
     snprintf(path, sizeof path, "%s/config.json", out);
@@ -263,6 +292,7 @@ START_TEST(fresh_model_saves_and_loads)
     ck_assert_int_eq(el_trainer_save_pretrained(t, bad, NULL), ELECTRA_ERR_IO);
     ck_assert_ptr_nonnull(strstr(el_trainer_last_error(t), "saving the model"));
     el_trainer_free(t);
+    remove_dir(out);
 }
 END_TEST
 
