@@ -46,6 +46,25 @@ static electra_status check_labels(const int32_t *labels, size_t n, int32_t clas
     return ELECTRA_OK;
 }
 
+typedef enum seq_problem { SINGLE_LABEL, MULTI_LABEL, REGRESSION } seq_problem;
+
+/* The sequence-classification loss transformers picks: problem_type when
+ * config.json names one, else MSE for one label, cross-entropy for class
+ * indices, BCE for float targets. */
+static seq_problem sequence_problem(const el_train_model *tm, const el_train_batch *b)
+{
+    const el_config *c = &tm->store->cfg;
+    if (!strcmp(c->problem_type, "regression"))
+        return REGRESSION;
+    if (!strcmp(c->problem_type, "multi_label_classification"))
+        return MULTI_LABEL;
+    if (!strcmp(c->problem_type, "single_label_classification"))
+        return SINGLE_LABEL;
+    if (c->num_labels == 1)
+        return REGRESSION;
+    return b->labels || !b->targets ? SINGLE_LABEL : MULTI_LABEL;
+}
+
 electra_status el_train_head_check(const el_train_model *tm, const el_train_batch *b)
 {
     const el_config *c = &tm->store->cfg;
@@ -55,15 +74,16 @@ electra_status el_train_head_check(const el_train_model *tm, const el_train_batc
         return check_labels(b->labels, T, c->vocab_size, 1, "labels");
     case ELECTRA_HEAD_PRETRAINING:
         return check_labels(b->labels, T, 2, 0, "labels");
-    case ELECTRA_HEAD_SEQUENCE_CLASSIFICATION:
-        if (tm->problem == EL_PROBLEM_SINGLE_LABEL)
-            return check_labels(b->labels, b->batch, c->num_labels, 0, "labels");
+    case ELECTRA_HEAD_SEQUENCE_CLASSIFICATION: {
+        seq_problem p = sequence_problem(tm, b);
+        if (p == SINGLE_LABEL)
+            return check_labels(b->labels, b->batch, c->num_labels, 1, "labels");
         if (!b->targets)
             return el_fail(ELECTRA_ERR_INVALID_ARGUMENT,
                            "training batch has no targets (%s needs float targets)",
-                           tm->problem == EL_PROBLEM_REGRESSION ? "regression"
-                                                                : "multi-label classification");
+                           p == REGRESSION ? "regression" : "multi-label classification");
         return ELECTRA_OK;
+    }
     case ELECTRA_HEAD_TOKEN_CLASSIFICATION:
         return check_labels(b->labels, T, c->num_labels, 1, "labels");
     case ELECTRA_HEAD_QUESTION_ANSWERING:
@@ -226,11 +246,11 @@ static double sequence_forward(el_train_model *tm, const el_train_batch *b, cons
     el_train_linear_forward(tm->head_act, B, H, L, w->cls_out.w, w->cls_out.b, tm->logits);
     tm->logit_rows = B;
     tm->logit_cols = L;
-    switch (tm->problem) {
-    case EL_PROBLEM_REGRESSION:
+    switch (sequence_problem(tm, b)) {
+    case REGRESSION:
         /* MSELoss(logits.squeeze(), labels.squeeze()). */
         return el_mse(tm->logits, b->targets, B * L, 1.0f, tm->dlogits);
-    case EL_PROBLEM_MULTI_LABEL:
+    case MULTI_LABEL:
         return el_bce_with_logits(tm->logits, b->targets, NULL, B * L, 1.0f, tm->dlogits, NULL);
     default:
         return el_cross_entropy(tm->logits, B, L, L, 1, b->labels, IGNORE_INDEX, 1.0f,

@@ -49,14 +49,6 @@ electra_status el_train_model_create(el_param_store *store, el_threadpool *pool,
     tm->pool = pool;
     tm->dropout = *dropout;
     tm->seed = seed;
-    const el_config *c = &store->cfg;
-    if (strcmp(c->problem_type, "multi_label_classification") == 0)
-        tm->problem = EL_PROBLEM_MULTI_LABEL;
-    else if (strcmp(c->problem_type, "regression") == 0 ||
-             (!c->problem_type[0] && c->num_labels == 1))
-        tm->problem = EL_PROBLEM_REGRESSION;
-    else
-        tm->problem = EL_PROBLEM_SINGLE_LABEL;
     *out = tm;
     return ELECTRA_OK;
 }

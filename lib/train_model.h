@@ -20,9 +20,12 @@
  *   masked LM:       labels (batch x seq), -100 = not scored
  *   pre-training:    labels (batch x seq), 1 = replaced token, 0 = original;
  *                    scored where attention_mask is 1
- *   sequence class.: labels (batch) class indices (single-label), or
- *                    targets: (batch) for regression (num_labels 1),
- *                    (batch x num_labels) 0/1 for multi-label
+ *   sequence class.: labels (batch) class indices, -100 = not scored
+ *                    (single-label), or targets: (batch) for regression
+ *                    (num_labels 1), (batch x num_labels) 0/1 for
+ *                    multi-label. As transformers: config.json's
+ *                    problem_type if set, else regression for one label,
+ *                    single-label with labels, multi-label with targets
  *   token class.:    labels (batch x seq), -100 = not scored
  *   question answ.:  start_positions, end_positions (batch), token indices;
  *                    clamped to [0, seq], and seq itself is ignored
@@ -45,15 +48,6 @@ typedef struct el_train_dropout {
     double classifier; /* classifier_dropout (classification heads) */
 } el_train_dropout;
 
-/* How the sequence-classification loss is chosen, as transformers does:
- * problem_type if config.json names one, else regression for one label
- * and single-label classification for more. */
-typedef enum el_seq_problem {
-    EL_PROBLEM_SINGLE_LABEL,
-    EL_PROBLEM_MULTI_LABEL,
-    EL_PROBLEM_REGRESSION
-} el_seq_problem;
-
 /* Activations of one encoder layer (see the forward pass in
  * train_model.c). */
 typedef struct el_layer_acts {
@@ -71,7 +65,6 @@ typedef struct el_train_model {
     uint64_t pass;     /* forward passes so far: keys this pass's dropout */
     int training;      /* dropout applied in the last forward pass */
     size_t batch, seq, tokens;
-    el_seq_problem problem;
 
     /* Trunk workspace for up to cap_tokens tokens of cap_seq positions. */
     void *arena;

@@ -301,6 +301,43 @@ START_TEST(bad_batches_are_rejected)
 }
 END_TEST
 
+/* Which sequence loss runs, as transformers picks it: class indices
+ * (-100 ignored) give cross-entropy, float targets BCE, one label MSE. */
+START_TEST(sequence_loss_is_chosen_as_transformers_does)
+{
+    el_config c = tiny_config(ELECTRA_HEAD_SEQUENCE_CLASSIFICATION, "gelu");
+    if (_i == 2)
+        c.num_labels = 1;
+    el_param_store *s = random_store(&c, 12);
+    el_train_dropout drop = {0, 0, 0};
+    el_train_model *tm;
+    ck_assert_int_eq(el_train_model_create(s, NULL, &drop, 1, &tm), ELECTRA_OK);
+    int32_t ids[6] = {2, 4, 6, 8, 10, 12}, labels[2] = {-100, 2};
+    float targets[6] = {1, 0, 1, 0, 0, 1};
+    el_train_batch b = {.batch = 2, .seq = 3, .input_ids = ids};
+    if (_i == 0)
+        b.labels = labels;
+    else
+        b.targets = targets;
+    double loss;
+    ck_assert_int_eq(el_train_model_forward(tm, &b, 0, &loss), ELECTRA_OK);
+    const float *z = tm->logits;
+    double want = 0;
+    if (_i == 0) { /* row 0 ignored */
+        double sum = exp(z[3]) + exp(z[4]) + exp(z[5]);
+        want = log(sum) - z[5];
+    } else if (_i == 1) {
+        for (int i = 0; i < 6; i++)
+            want += (fmax(z[i], 0) - z[i] * targets[i] + log1p(exp(-fabs(z[i])))) / 6;
+    } else {
+        want = ((z[0] - 1.0) * (z[0] - 1.0) + (z[1] - 0.0) * (z[1] - 0.0)) / 2;
+    }
+    ck_assert_double_eq_tol(loss, want, 1e-6 * (1 + fabs(want)));
+    el_train_model_free(tm);
+    el_param_store_free(s);
+}
+END_TEST
+
 Suite *make_train_loss_suite(void)
 {
     Suite *s = suite_create("train_loss");
@@ -311,6 +348,7 @@ Suite *make_train_loss_suite(void)
     tcase_add_loop_test(tc, model_gradients_match_finite_differences, 0, 12);
     tcase_add_test(tc, padding_row_gets_no_lookup_gradient);
     tcase_add_test(tc, bad_batches_are_rejected);
+    tcase_add_loop_test(tc, sequence_loss_is_chosen_as_transformers_does, 0, 3);
     suite_add_tcase(s, tc);
     return s;
 }
