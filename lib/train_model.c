@@ -134,7 +134,6 @@ static void carve(el_train_model *tm, struct carver *cv, size_t T, size_t S, siz
     tm->head_rstd = take(cv, t);
     tm->head_out = take(cv, t * E);
     tm->dhead = take(cv, t * wide);
-    tm->dhead2 = take(cv, t * wide);
     tm->targets = take(cv, t * (c->num_labels > 1 ? c->num_labels : 1));
 }
 

@@ -86,7 +86,7 @@ typedef struct el_train_model {
 
     /* Head workspace (rows: tokens, batch rows or gathered positions). */
     float *head_in, *head_pre, *head_act, *head_xhat, *head_rstd, *head_out;
-    float *dhead, *dhead2, *targets;
+    float *dhead, *targets;
     int32_t *row_labels;
     size_t head_rows;
 
