@@ -1,0 +1,325 @@
+/* train_params.c - the parameter store: its layout (Hugging Face key
+ * names and shapes, in named_parameters() order except that query, key
+ * and value are stacked), copies from a loaded model, initialisation. */
+#include "train_params.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "error.h"
+#include "model.h"
+#include "train_rng.h"
+
+/* One declared tensor before the buffers exist: where its value and
+ * gradient pointers go in the typed view, and what to copy into it. */
+struct slot {
+    float **value, **grad;
+    const float *source;
+};
+
+struct builder {
+    el_param_store *s;
+    struct slot *slots;
+    size_t cap, slot_cap;
+    const char *prefix; /* "electra." for trunk keys of head models */
+    int depth;
+    electra_status status;
+};
+
+static void declare(struct builder *b, int trunk, const char *name, size_t d0, size_t d1,
+                    el_param_kind kind, float **value, float **grad, const float *source)
+{
+    el_param_store *s = b->s;
+    if (b->status)
+        return;
+    if (el_grow((void **)&s->params, &b->cap, s->n_params + 1, sizeof *s->params) ||
+        el_grow((void **)&b->slots, &b->slot_cap, s->n_params + 1, sizeof *b->slots)) {
+        b->status = el_nomem("declaring parameters");
+        return;
+    }
+    el_param *p = &s->params[s->n_params];
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s%s", trunk ? b->prefix : "", name);
+    p->ndim = d1 ? 2 : 1;
+    p->shape[0] = d0;
+    p->shape[1] = d1 ? d1 : 1;
+    p->count = d0 * p->shape[1];
+    p->offset = s->total;
+    p->kind = kind;
+    p->depth = b->depth;
+    b->slots[s->n_params] = (struct slot){value, grad, source};
+    s->n_params++;
+    s->total += p->count;
+}
+
+static void linear(struct builder *b, int trunk, const char *name, size_t in, size_t out,
+                   el_train_linear *l, const el_linear *src)
+{
+    char key[96];
+    l->in = in;
+    l->out = out;
+    snprintf(key, sizeof key, "%s.weight", name);
+    declare(b, trunk, key, out, in, EL_PARAM_WEIGHT, &l->w, &l->dw, src ? src->weight : NULL);
+    snprintf(key, sizeof key, "%s.bias", name);
+    declare(b, trunk, key, out, 0, EL_PARAM_BIAS, &l->b, &l->db, src ? src->bias : NULL);
+}
+
+static void norm(struct builder *b, int trunk, const char *name, size_t n, el_train_norm *l,
+                 const float *src_gain, const float *src_bias)
+{
+    char key[96];
+    l->n = n;
+    snprintf(key, sizeof key, "%s.weight", name);
+    declare(b, trunk, key, n, 0, EL_PARAM_NORM_GAIN, &l->gain, &l->dgain, src_gain);
+    snprintf(key, sizeof key, "%s.bias", name);
+    declare(b, trunk, key, n, 0, EL_PARAM_NORM_BIAS, &l->bias, &l->dbias, src_bias);
+}
+
+static void declare_layer(struct builder *b, int i, el_train_layer *L, const el_layer *src)
+{
+    const el_config *c = &b->s->cfg;
+    size_t H = (size_t)c->hidden_size, I = (size_t)c->intermediate_size;
+    char p[64], key[96];
+    snprintf(p, sizeof p, "encoder.layer.%d.", i);
+    b->depth = 1 + i;
+    /* Stacked query/key/value: three weights, then three biases, so that
+     * qkv.w is one (3H, H) matrix and qkv.b one (3H) vector. */
+    static const char *const parts[] = {"query", "key", "value"};
+    const el_linear *srcs[3] = {src ? &src->query : NULL, src ? &src->key : NULL,
+                                src ? &src->value : NULL};
+    L->qkv.in = H;
+    L->qkv.out = 3 * H;
+    for (int j = 0; j < 3; j++) {
+        snprintf(key, sizeof key, "%sattention.self.%s.weight", p, parts[j]);
+        declare(b, 1, key, H, H, EL_PARAM_WEIGHT, j ? NULL : &L->qkv.w, j ? NULL : &L->qkv.dw,
+                srcs[j] ? srcs[j]->weight : NULL);
+    }
+    for (int j = 0; j < 3; j++) {
+        snprintf(key, sizeof key, "%sattention.self.%s.bias", p, parts[j]);
+        declare(b, 1, key, H, 0, EL_PARAM_BIAS, j ? NULL : &L->qkv.b, j ? NULL : &L->qkv.db,
+                srcs[j] ? srcs[j]->bias : NULL);
+    }
+#define KEY(suffix) (snprintf(key, sizeof key, "%s" suffix, p), key)
+    linear(b, 1, KEY("attention.output.dense"), H, H, &L->attn_out, src ? &src->attn_out : NULL);
+    norm(b, 1, KEY("attention.output.LayerNorm"), H, &L->attn_ln,
+         src ? src->attn_ln_gain : NULL, src ? src->attn_ln_bias : NULL);
+    linear(b, 1, KEY("intermediate.dense"), H, I, &L->intermediate,
+           src ? &src->intermediate : NULL);
+    linear(b, 1, KEY("output.dense"), I, H, &L->output, src ? &src->output : NULL);
+    norm(b, 1, KEY("output.LayerNorm"), H, &L->out_ln, src ? src->out_ln_gain : NULL,
+         src ? src->out_ln_bias : NULL);
+#undef KEY
+}
+
+/* Every tensor of the config's model, in transformers' order (with the
+ * query/key/value stacking above). */
+static void declare_all(struct builder *b, const electra_model *src)
+{
+    el_param_store *s = b->s;
+    const el_config *c = &s->cfg;
+    el_train_weights *w = &s->w;
+    size_t V = (size_t)c->vocab_size, E = (size_t)c->embedding_size;
+    size_t H = (size_t)c->hidden_size, L = (size_t)c->num_labels;
+    b->prefix = c->head == ELECTRA_HEAD_NONE ? "" : "electra.";
+    b->depth = 0;
+    declare(b, 1, "embeddings.word_embeddings.weight", V, E, EL_PARAM_EMBEDDING, &w->word,
+            &w->dword, src ? src->word_emb : NULL);
+    declare(b, 1, "embeddings.position_embeddings.weight", (size_t)c->max_positions, E,
+            EL_PARAM_WEIGHT, &w->pos, &w->dpos, src ? src->pos_emb : NULL);
+    declare(b, 1, "embeddings.token_type_embeddings.weight", (size_t)c->type_vocab_size, E,
+            EL_PARAM_WEIGHT, &w->type, &w->dtype, src ? src->type_emb : NULL);
+    norm(b, 1, "embeddings.LayerNorm", E, &w->emb_ln, src ? src->emb_ln_gain : NULL,
+         src ? src->emb_ln_bias : NULL);
+    /* transformers creates embeddings_project only when E != H. */
+    w->has_projection = E != H;
+    if (w->has_projection)
+        linear(b, 1, "embeddings_project", E, H, &w->projection, src ? &src->projection : NULL);
+    for (int i = 0; i < c->num_layers; i++)
+        declare_layer(b, i, &w->layers[i], src ? &src->layers[i] : NULL);
+    b->depth = c->num_layers + 2;
+    switch (c->head) {
+    case ELECTRA_HEAD_MASKED_LM:
+        /* ElectraGeneratorPredictions registers LayerNorm before dense. */
+        norm(b, 0, "generator_predictions.LayerNorm", E, &w->gen_ln,
+             src ? src->gen_ln_gain : NULL, src ? src->gen_ln_bias : NULL);
+        linear(b, 0, "generator_predictions.dense", H, E, &w->gen_dense,
+               src ? &src->gen_dense : NULL);
+        declare(b, 0, "generator_lm_head.bias", V, 0, EL_PARAM_BIAS, &w->lm_bias, &w->dlm_bias,
+                src ? src->gen_lm.bias : NULL);
+        break;
+    case ELECTRA_HEAD_PRETRAINING:
+        linear(b, 0, "discriminator_predictions.dense", H, H, &w->disc_dense,
+               src ? &src->disc_dense : NULL);
+        linear(b, 0, "discriminator_predictions.dense_prediction", H, 1, &w->disc_predict,
+               src ? &src->disc_predict : NULL);
+        break;
+    case ELECTRA_HEAD_SEQUENCE_CLASSIFICATION:
+        linear(b, 0, "classifier.dense", H, H, &w->cls_dense, src ? &src->cls_dense : NULL);
+        linear(b, 0, "classifier.out_proj", H, L, &w->cls_out, src ? &src->cls_out : NULL);
+        break;
+    case ELECTRA_HEAD_TOKEN_CLASSIFICATION:
+        linear(b, 0, "classifier", H, L, &w->token_cls, src ? &src->token_cls : NULL);
+        break;
+    case ELECTRA_HEAD_QUESTION_ANSWERING:
+        linear(b, 0, "qa_outputs", H, 2, &w->qa, src ? &src->qa : NULL);
+        break;
+    default:
+        break;
+    }
+}
+
+static electra_status config_copy(el_config *dst, const el_config *src)
+{
+    *dst = *src;
+    dst->labels = NULL;
+    if (!src->labels)
+        return ELECTRA_OK;
+    dst->labels = el_calloc((size_t)src->num_labels, sizeof *dst->labels);
+    if (!dst->labels)
+        return el_nomem("copying a config");
+    for (int i = 0; i < src->num_labels; i++) {
+        dst->labels[i] = el_strndup(src->labels[i], strlen(src->labels[i]));
+        if (!dst->labels[i]) {
+            el_config_free(dst);
+            return el_nomem("copying a config");
+        }
+    }
+    return ELECTRA_OK;
+}
+
+/* Lay out the tensors, allocate the four buffers, point the view into
+ * them and copy src's weights when given. */
+static electra_status build(const el_config *cfg, const electra_model *src, el_param_store **out)
+{
+    if (cfg->head == ELECTRA_HEAD_QUESTION_ANSWERING && cfg->num_labels != 2)
+        return el_fail(ELECTRA_ERR_CONFIG, "question answering needs num_labels 2, not %d",
+                       cfg->num_labels);
+    el_param_store *s = el_calloc(1, sizeof *s);
+    if (!s)
+        return el_nomem("creating a parameter store");
+    electra_status st = config_copy(&s->cfg, cfg);
+    if (st) {
+        el_free(s);
+        return st;
+    }
+    struct builder b = {.s = s};
+    s->w.layers = el_calloc((size_t)cfg->num_layers, sizeof *s->w.layers);
+    if (!s->w.layers)
+        b.status = el_nomem("creating a parameter store");
+    else
+        declare_all(&b, src);
+    size_t bytes = s->total * sizeof(float);
+    if (!b.status && s->total > SIZE_MAX / sizeof(float) / 4)
+        b.status = el_fail(ELECTRA_ERR_NOMEM, "%zu parameters cannot be addressed", s->total);
+    if (!b.status) {
+        s->value = el_malloc_aligned(bytes);
+        s->grad = el_malloc_aligned(bytes);
+        s->m = el_malloc_aligned(bytes);
+        s->v = el_malloc_aligned(bytes);
+        if (!s->value || !s->grad || !s->m || !s->v)
+            b.status = el_fail(ELECTRA_ERR_NOMEM,
+                               "out of memory allocating 4 x %zu bytes of training state", bytes);
+    }
+    if (b.status) {
+        el_free(b.slots);
+        el_param_store_free(s);
+        return b.status;
+    }
+    memset(s->grad, 0, bytes);
+    memset(s->m, 0, bytes);
+    memset(s->v, 0, bytes);
+    for (size_t i = 0; i < s->n_params; i++) {
+        const el_param *p = &s->params[i];
+        const struct slot *sl = &b.slots[i];
+        if (sl->value) {
+            *sl->value = s->value + p->offset;
+            *sl->grad = s->grad + p->offset;
+        }
+        if (sl->source)
+            memcpy(s->value + p->offset, sl->source, p->count * sizeof(float));
+    }
+    el_free(b.slots);
+    *out = s;
+    return ELECTRA_OK;
+}
+
+electra_status el_param_store_from_model(const electra_model *model, el_param_store **out)
+{
+    if (!model || !out)
+        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "el_param_store_from_model: %s is NULL",
+                       model ? "out" : "model");
+    return build(&model->cfg, model, out);
+}
+
+electra_status el_param_store_init(const el_config *cfg, double initializer_range,
+                                   uint64_t seed, el_param_store **out)
+{
+    if (!cfg || !out)
+        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "el_param_store_init: %s is NULL",
+                       cfg ? "out" : "cfg");
+    if (!(initializer_range >= 0) || !isfinite(initializer_range))
+        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "initializer_range %g is not >= 0",
+                       initializer_range);
+    el_param_store *s;
+    electra_status st = build(cfg, NULL, &s);
+    if (st)
+        return st;
+    el_rng rng;
+    el_rng_seed(&rng, seed);
+    for (size_t i = 0; i < s->n_params; i++) {
+        const el_param *p = &s->params[i];
+        float *x = s->value + p->offset;
+        switch (p->kind) {
+        case EL_PARAM_WEIGHT:
+        case EL_PARAM_EMBEDDING:
+            for (size_t j = 0; j < p->count; j++)
+                x[j] = (float)(initializer_range * el_rng_normal(&rng));
+            /* nn.Embedding(padding_idx=pad_token_id): _init_weights zeroes
+             * that row. */
+            if (p->kind == EL_PARAM_EMBEDDING)
+                memset(x + (size_t)s->cfg.pad_token_id * p->shape[1], 0,
+                       p->shape[1] * sizeof *x);
+            break;
+        case EL_PARAM_NORM_GAIN:
+            for (size_t j = 0; j < p->count; j++)
+                x[j] = 1.0f;
+            break;
+        case EL_PARAM_BIAS:
+        case EL_PARAM_NORM_BIAS:
+            memset(x, 0, p->count * sizeof *x);
+            break;
+        }
+    }
+    *out = s;
+    return ELECTRA_OK;
+}
+
+void el_param_store_free(el_param_store *store)
+{
+    if (!store)
+        return;
+    el_free_aligned(store->value);
+    el_free_aligned(store->grad);
+    el_free_aligned(store->m);
+    el_free_aligned(store->v);
+    el_free(store->params);
+    el_free(store->w.layers);
+    el_config_free(&store->cfg);
+    el_free(store);
+}
+
+const el_param *el_param_store_find(const el_param_store *store, const char *name)
+{
+    for (size_t i = 0; i < store->n_params; i++)
+        if (strcmp(store->params[i].name, name) == 0)
+            return &store->params[i];
+    return NULL;
+}
+
+int el_param_is_decay_exempt(const el_param *p)
+{
+    return strstr(p->name, "LayerNorm") || strstr(p->name, "layer_norm") ||
+           strstr(p->name, "bias");
+}

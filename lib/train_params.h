@@ -1,0 +1,103 @@
+/* train_params.h - the trainable parameters of an ELECTRA model.
+ *
+ * One flat float buffer each for the values, the gradients and AdamW's two
+ * moments, all laid out alike, plus a table naming every tensor with its
+ * Hugging Face state-dict key. A store is created by copying a loaded
+ * model's weights (never aliasing them: a loaded model is read-only and
+ * shared) or freshly initialised as transformers' _init_weights does.
+ * The typed view (el_train_weights) points each layer's tensors into the
+ * buffers; the query, key and value weights (and their biases) are laid
+ * out back to back so they act as one (3H, H) linear. */
+#ifndef EL_TRAIN_PARAMS_H
+#define EL_TRAIN_PARAMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "electra.h"
+
+/* How transformers initialises a tensor. */
+typedef enum el_param_kind {
+    EL_PARAM_WEIGHT,    /* Linear weight: normal(0, initializer_range) */
+    EL_PARAM_EMBEDDING, /* as WEIGHT, with the padding row zeroed */
+    EL_PARAM_BIAS,      /* zeros */
+    EL_PARAM_NORM_GAIN, /* ones */
+    EL_PARAM_NORM_BIAS  /* zeros */
+} el_param_kind;
+
+typedef struct el_param {
+    char name[112];    /* state-dict key */
+    int ndim;          /* 1 or 2 */
+    size_t shape[2];   /* shape[1] = 1 for 1-D */
+    size_t offset;     /* into the flat buffers */
+    size_t count;
+    el_param_kind kind;
+    /* google-research/electra's depth for layer-wise lr decay: 0 for the
+     * embeddings (and embeddings_project), 1 + i for encoder layer i,
+     * num_layers + 2 for the task head. */
+    int depth;
+} el_param;
+
+typedef struct el_train_linear {
+    float *w, *b;   /* (out, in), (out) */
+    float *dw, *db;
+    size_t in, out;
+} el_train_linear;
+
+typedef struct el_train_norm {
+    float *gain, *bias, *dgain, *dbias;
+    size_t n;
+} el_train_norm;
+
+typedef struct el_train_layer {
+    el_train_linear qkv; /* query, key, value stacked: (3H, H) */
+    el_train_linear attn_out, intermediate, output;
+    el_train_norm attn_ln, out_ln;
+} el_train_layer;
+
+typedef struct el_train_weights {
+    float *word, *pos, *type;    /* (V, E), (P, E), (types, E) */
+    float *dword, *dpos, *dtype;
+    el_train_norm emb_ln;
+    int has_projection;
+    el_train_linear projection;
+    el_train_layer *layers;
+    /* Heads: the ones of the config's head are set. The LM head's weight
+     * is word (tied), so only its bias is here. */
+    el_train_linear gen_dense;
+    el_train_norm gen_ln;
+    float *lm_bias, *dlm_bias;
+    el_train_linear disc_dense, disc_predict;
+    el_train_linear cls_dense, cls_out;
+    el_train_linear token_cls;
+    el_train_linear qa;
+} el_train_weights;
+
+typedef struct el_param_store {
+    el_config cfg; /* a copy, owned */
+    el_param *params;
+    size_t n_params;
+    size_t total;  /* floats in each buffer */
+    float *value, *grad, *m, *v;
+    el_train_weights w;
+} el_param_store;
+
+/* A store with a copy of a loaded model's weights (its head and config
+ * included); grads and moments zero. */
+electra_status el_param_store_from_model(const electra_model *model, el_param_store **out);
+/* A store for cfg (copied) initialised as transformers does:
+ * normal(0, initializer_range) weights and embeddings (padding row 0),
+ * zero biases, LayerNorm ones / zeros. seed fixes the draw. */
+electra_status el_param_store_init(const el_config *cfg, double initializer_range,
+                                   uint64_t seed, el_param_store **out);
+void el_param_store_free(el_param_store *store);
+
+/* NULL when absent. */
+const el_param *el_param_store_find(const el_param_store *store, const char *name);
+
+/* Whether google's recipe exempts a tensor from weight decay (its name
+ * contains "LayerNorm", "layer_norm" or "bias"). */
+int el_param_is_decay_exempt(const el_param *p);
+
+#endif
