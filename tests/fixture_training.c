@@ -85,6 +85,8 @@ int fixture_training_load(const char *model_dir, fixture_training *out)
     out->ids = in.ids;
     out->mask = in.mask;
     out->types = in.types;
+    /* the arrays are ours now; the rest (texts) goes */
+    in.ids = in.mask = in.types = NULL;
     cJSON *inputs = read_json(model_dir, "expected/inputs.json");
     cJSON *man = read_json(model_dir, "training/manifest.json");
     int rc = -1;
@@ -144,6 +146,7 @@ int fixture_training_load(const char *model_dir, fixture_training *out)
     }
     rc = 0;
 done:
+    fixture_inputs_free(&in);
     cJSON_Delete(inputs);
     cJSON_Delete(man);
     if (rc)
