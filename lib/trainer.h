@@ -92,5 +92,10 @@ electra_status el_trainer_load_state(el_trainer *t, const char *path);
 /* Write a Hugging Face model directory (train_save.c). */
 electra_status el_trainer_save_pretrained(el_trainer *t, const char *dir,
                                           const char *tokenizer_dir);
+/* The same for any store (a view of a pre-training pair): config.json
+ * from its config and o (dropout, initializer_range), its tensors, and the
+ * tokenizer files of tokenizer_dir (NULL: none). */
+electra_status el_save_pretrained(const el_param_store *s, const el_train_options *o,
+                                  const char *dir, const char *tokenizer_dir);
 
 #endif
