@@ -347,28 +347,77 @@ static electra_status run_pair(el_pretrainer *p, uint64_t mask_key, uint64_t sam
     return ELECTRA_OK;
 }
 
-electra_status el_pretrainer_step(el_pretrainer *p, el_pretrain_stats *stats)
+/* Add the gradients of the batch in p->ids, p->types, p->attn. */
+static electra_status accumulate_loaded(el_pretrainer *p, struct tally *t)
 {
-    if (!p || !stats)
-        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "el_pretrainer_step: NULL argument");
     uint64_t seed = p->opt.train.seed, step = (uint64_t)el_pretrainer_steps(p);
-    el_pretrain_stream_next(&p->stream, p->opt.batch, p->ids, p->types, p->attn);
+    el_trainer_mark_gradients(p->trainer);
+    electra_status s = run_pair(p, el_dropout_key(seed ^ SALT_MASK, step, 0),
+                                el_dropout_key(seed ^ SALT_SAMPLE, step, 0), 1, t);
+    return s ? fail(p, s) : ELECTRA_OK;
+}
+
+/* One update on the batch loaded. */
+static electra_status step_loaded(el_pretrainer *p, el_pretrain_stats *stats)
+{
     el_trainer_zero_grad(p->trainer);
     struct tally t = {0};
-    electra_status s = run_pair(p, el_dropout_key(seed ^ SALT_MASK, step, 0),
-                                el_dropout_key(seed ^ SALT_SAMPLE, step, 0), 1, &t);
+    el_pretrain_stats st = {0};
+    electra_status s = accumulate_loaded(p, &t);
     if (s) {
         /* Leave no half-accumulated gradient behind. */
-        el_param_store *joint = el_trainer_params(p->trainer);
-        memset(joint->grad, 0, joint->total * sizeof *joint->grad);
-        return fail(p, s);
+        el_trainer_zero_grad(p->trainer);
+        return s;
     }
-    el_pretrain_stats st = {0};
     if ((s = el_trainer_apply(p->trainer, &st.grad_norm, &st.lr)))
         return fail(p, s);
     finish_stats(p, &t, &st);
     *stats = st;
     return ELECTRA_OK;
+}
+
+electra_status el_pretrainer_step(el_pretrainer *p, el_pretrain_stats *stats)
+{
+    if (!p || !stats)
+        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "el_pretrainer_step: NULL argument");
+    el_pretrain_stream_next(&p->stream, p->opt.batch, p->ids, p->types, p->attn);
+    return step_loaded(p, stats);
+}
+
+electra_status el_pretrainer_accumulate(el_pretrainer *p, el_pretrain_stats *stats)
+{
+    if (!p || !stats)
+        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "el_pretrainer_accumulate: NULL argument");
+    el_pretrain_stream_next(&p->stream, p->opt.batch, p->ids, p->types, p->attn);
+    struct tally t = {0};
+    electra_status s = accumulate_loaded(p, &t);
+    if (s)
+        return s;
+    el_pretrain_stats st = {0};
+    finish_stats(p, &t, &st);
+    *stats = st;
+    return ELECTRA_OK;
+}
+
+electra_status el_pretrainer_step_batch(el_pretrainer *p, const int32_t *ids,
+                                        const int32_t *types, const int32_t *attn,
+                                        el_pretrain_stats *stats)
+{
+    if (!p || !ids || !types || !attn || !stats)
+        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "el_pretrainer_step_batch: NULL argument");
+    /* The models check types and mask (naming a bad one) before anything
+     * changes; ids are checked here, since a sample may replace one. */
+    size_t T = p->opt.batch * p->opt.seq_len, n = T * sizeof *ids;
+    int32_t V = p->gen_view->cfg.vocab_size;
+    for (size_t t = 0; t < T; t++)
+        if (ids[t] < 0 || ids[t] >= V)
+            return fail(p, el_fail(ELECTRA_ERR_INVALID_ARGUMENT,
+                                   "input_ids[%zu][%zu] = %d is outside the vocabulary [0, %d)",
+                                   t / p->opt.seq_len, t % p->opt.seq_len, ids[t], V));
+    memcpy(p->ids, ids, n);
+    memcpy(p->types, types, n);
+    memcpy(p->attn, attn, n);
+    return step_loaded(p, stats);
 }
 
 electra_status el_pretrainer_evaluate(el_pretrainer *p, const el_pretrain_data *data,
@@ -382,6 +431,10 @@ electra_status el_pretrainer_evaluate(el_pretrainer *p, const el_pretrain_data *
                                p->opt.seq_len, data->n_examples, data->max_length));
     size_t B = p->opt.batch, S = p->opt.seq_len;
     uint64_t seed = p->opt.train.seed;
+    /* Dropout is off, but each pass advances the models' dropout
+     * streams: put them back so training goes on as without this. */
+    el_train_model *d = el_trainer_model(p->trainer);
+    uint64_t gen_pass = p->gen->pass, disc_pass = d->pass;
     struct tally t = {0};
     for (size_t b = 0; b < batches; b++) {
         for (size_t r = 0; r < B; r++)
@@ -389,9 +442,14 @@ electra_status el_pretrainer_evaluate(el_pretrainer *p, const el_pretrain_data *
                                      p->types + r * S, p->attn + r * S);
         electra_status s = run_pair(p, el_dropout_key(seed ^ SALT_EVAL, b, 0),
                                     el_dropout_key(seed ^ SALT_EVAL, b, 1), 0, &t);
-        if (s)
+        if (s) {
+            p->gen->pass = gen_pass;
+            d->pass = disc_pass;
             return fail(p, s);
+        }
     }
+    p->gen->pass = gen_pass;
+    d->pass = disc_pass;
     el_pretrain_stats st = {0};
     finish_stats(p, &t, &st);
     *stats = st;

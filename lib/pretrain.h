@@ -128,11 +128,21 @@ el_param_store *el_pretrainer_discriminator(el_pretrainer *p);
 
 /* One training step on the next batch of the stream. */
 electra_status el_pretrainer_step(el_pretrainer *p, el_pretrain_stats *stats);
+/* The forward and backward passes of a step on the next batch, its
+ * gradients added to those already there (no update): the stats of
+ * el_pretrainer_step without grad_norm and lr. el_pretrainer_step is
+ * this, after clearing the gradients, and then an update. */
+electra_status el_pretrainer_accumulate(el_pretrainer *p, el_pretrain_stats *stats);
+/* One training step on the caller's batch (batch x seq_len ids, token
+ * types and attention mask) instead; the stream does not move. */
+electra_status el_pretrainer_step_batch(el_pretrainer *p, const int32_t *ids,
+                                        const int32_t *types, const int32_t *attn,
+                                        el_pretrain_stats *stats);
 
 /* The same measurements without dropout or updates on `batches` batches
  * of another set of examples (read in order from example 0, wrapping),
- * with fixed masking and sampling keys; the stream and the step are left
- * alone. */
+ * with fixed masking and sampling keys. The run is left as it was
+ * (stream, step, dropout streams): training goes on as without it. */
 electra_status el_pretrainer_evaluate(el_pretrainer *p, const el_pretrain_data *data,
                                       size_t batches, el_pretrain_stats *stats);
 

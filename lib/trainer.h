@@ -80,6 +80,11 @@ electra_status el_trainer_accumulate(el_trainer *t, const el_train_batch *b, int
                                      double *loss);
 electra_status el_trainer_apply(el_trainer *t, double *grad_norm, double *lr);
 
+/* Tell the trainer that gradients were added to its store by passes run
+ * outside el_trainer_accumulate (a second model over the same store), so
+ * that el_trainer_zero_grad clears them. */
+void el_trainer_mark_gradients(el_trainer *t);
+
 /* The loss of a batch without dropout and without touching gradients. */
 electra_status el_trainer_evaluate(el_trainer *t, const el_train_batch *b, double *loss);
 

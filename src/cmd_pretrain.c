@@ -65,7 +65,9 @@ static void usage(FILE *out)
             "  --seed N             seed of everything random (0)\n"
             "  --threads N          worker threads (1)\n"
             "  --save-every N       checkpoint every N steps (1000; 0: only at the end)\n"
+            "  --stop-after N       stop after N steps of this run, with a checkpoint\n"
             "  --resume             continue from DIR/checkpoint with the same options\n"
+            "                       (the same continuation as a run never stopped)\n"
             "\n"
             "Progress goes to stderr (one line, or a line every 10 s when not a terminal);\n"
             "Ctrl-C saves a checkpoint and stops. At the end one JSON line of figures goes\n"
@@ -76,7 +78,7 @@ struct args {
     const char **corpus;
     size_t n_corpus;
     const char *vocab, *out, *eval;
-    long long eval_batches, steps, warmup, save_every, seed, threads;
+    long long eval_batches, steps, warmup, save_every, stop_after, seed, threads;
     int resume;
     el_pretrain_options o;
 };
@@ -148,6 +150,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         {"--seed", 0, &a->seed, NULL},
         {"--threads", 0, &a->threads, NULL},
         {"--save-every", 0, &a->save_every, NULL},
+        {"--stop-after", 0, &a->stop_after, NULL},
     };
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
@@ -564,10 +567,15 @@ static int setup(struct run *r)
     return CLI_OK;
 }
 
-static int train(struct run *r, double *step_seconds, long *steps_run)
+/* The steps of this run: to --steps, or --stop-after steps (*stopped). */
+static int train(struct run *r, double *step_seconds, long *steps_run, int *stopped)
 {
     const struct args *a = &r->a;
     long start = el_pretrainer_steps(r->p), total = (long)a->steps;
+    if (a->stop_after && start + a->stop_after < total) {
+        total = start + (long)a->stop_after;
+        *stopped = 1;
+    }
     size_t batch_tokens = a->o.batch * a->o.seq_len;
     struct progress bar;
     progress_init(&bar, stderr, (size_t)(total > start ? total - start : 0), 10);
@@ -595,7 +603,7 @@ static int train(struct run *r, double *step_seconds, long *steps_run)
                 st.mlm_loss, st.disc_loss, st.gen_accuracy, st.disc_accuracy, st.replaced, st.lr);
         *steps_run = step + 1 - start;
         int last = step + 1 == total;
-        int save = a->save_every && (step + 1) % a->save_every == 0;
+        int save = (a->save_every && (step + 1) % a->save_every == 0) || (last && *stopped);
         el_pretrain_stats avg = recent(&r->h, 50);
         char fig[256];
         snprintf(fig, sizeof fig,
@@ -603,7 +611,7 @@ static int train(struct run *r, double *step_seconds, long *steps_run)
                  avg.mlm_loss, avg.disc_loss, avg.gen_accuracy, avg.disc_accuracy,
                  1 - avg.replaced, (double)batch_tokens * (double)*steps_run / busy);
         progress_update(&bar, (size_t)*steps_run, fig, last || save || interrupted);
-        if ((save && !last) || interrupted) {
+        if ((save && (!last || *stopped)) || interrupted) {
             fflush(r->metrics);
             el_pretrain_stats ev;
             if ((rc = save_checkpoint(r->p, a->out, r->tokenizer_dir)) ||
@@ -626,6 +634,30 @@ static int train(struct run *r, double *step_seconds, long *steps_run)
     return rc;
 }
 
+static double tokens_per_second(const struct args *a, long steps_run, double busy)
+{
+    return busy > 0 ? (double)(a->o.batch * a->o.seq_len) * (double)steps_run / busy : 0;
+}
+
+/* --stop-after: the checkpoint is saved; say where things stand. */
+static int report_stop(struct run *r, double busy, long steps_run)
+{
+    const struct args *a = &r->a;
+    fprintf(stderr, "electra pretrain: stopped after step %ld of %lld; continue with --resume\n",
+            el_pretrainer_steps(r->p), a->steps);
+    el_pretrain_stats last = recent(&r->h, 100);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddFalseToObject(o, "finished");
+    cJSON_AddNumberToObject(o, "steps", (double)el_pretrainer_steps(r->p));
+    cJSON_AddNumberToObject(o, "steps_this_run", (double)steps_run);
+    cJSON_AddNumberToObject(o, "tokens_per_second", tokens_per_second(a, steps_run, busy));
+    cJSON_AddItemToObject(o, "last_100_steps", stats_json(&last));
+    char *ck = join(a->out, "checkpoint");
+    cJSON_AddStringToObject(o, "checkpoint", ck ? ck : "");
+    free(ck);
+    return cli_print_json(o);
+}
+
 static int finish(struct run *r, double busy, long steps_run, double wall)
 {
     const struct args *a = &r->a;
@@ -640,15 +672,13 @@ static int finish(struct run *r, double busy, long steps_run, double wall)
     write_curves(a->out, &r->h, &r->eval_h);
     el_pretrain_stats last = recent(&r->h, 100);
     cJSON *o = cJSON_CreateObject();
+    cJSON_AddTrueToObject(o, "finished");
     cJSON_AddNumberToObject(o, "steps", (double)el_pretrainer_steps(r->p));
     cJSON_AddNumberToObject(o, "steps_this_run", (double)steps_run);
     cJSON_AddNumberToObject(o, "examples", (double)r->data->n_examples);
     cJSON_AddNumberToObject(o, "epochs", (double)el_pretrainer_examples_consumed(r->p) /
                                              (double)r->data->n_examples);
-    cJSON_AddNumberToObject(o, "tokens_per_second",
-                            busy > 0 ? (double)(a->o.batch * a->o.seq_len) * (double)steps_run /
-                                           busy
-                                     : 0);
+    cJSON_AddNumberToObject(o, "tokens_per_second", tokens_per_second(a, steps_run, busy));
     cJSON_AddNumberToObject(o, "seconds", wall);
     cJSON_AddItemToObject(o, "last_100_steps", stats_json(&last));
     if (r->eval)
@@ -675,8 +705,14 @@ static int run(int argc, char **argv)
     }
     double t0 = now_seconds(), busy = 0;
     long steps_run = 0;
-    if (rc == CLI_OK && (rc = setup(&r)) == CLI_OK && (rc = train(&r, &busy, &steps_run)) == CLI_OK)
-        rc = finish(&r, busy, steps_run, now_seconds() - t0);
+    int stopped = 0;
+    if (rc == CLI_OK && (rc = setup(&r)) == CLI_OK &&
+        (rc = train(&r, &busy, &steps_run, &stopped)) == CLI_OK) {
+        if (stopped)
+            rc = report_stop(&r, busy, steps_run);
+        else
+            rc = finish(&r, busy, steps_run, now_seconds() - t0);
+    }
     if (r.metrics)
         fclose(r.metrics);
     history_free(&r.h);
