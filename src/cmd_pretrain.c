@@ -305,7 +305,8 @@ static void history_free(struct history *h)
     free(h->replaced);
 }
 
-#define METRICS_HEADER "step\tloss\tmlm_loss\tdisc_loss\tgen_accuracy\tdisc_accuracy\treplaced\tlr\n"
+#define METRICS_HEADER \
+    "step\tloss\tmlm_loss\tdisc_loss\tgen_accuracy\tdisc_accuracy\treplaced\tlr\n"
 
 /* On resume: the logged steps up to the checkpoint's, read back (later
  * ones are redone); the log is rewritten with just those. */
