@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -73,4 +74,34 @@ char *el_path_join(const char *dir, const char *name)
         p[n++] = '/';
     memcpy(p + n, name, b + 1);
     return p;
+}
+
+electra_status el_write_file(const char *dir, const char *name, const void *data, size_t len)
+{
+    char *path = el_path_join(dir, name);
+    size_t tmp_len = path ? strlen(path) + 8 : 0;
+    char *tmp = path ? el_malloc(tmp_len) : NULL;
+    if (!tmp) {
+        el_free(path);
+        return el_nomem("writing a file");
+    }
+    snprintf(tmp, tmp_len, "%s.part", path);
+    FILE *f = fopen(tmp, "wb");
+    int ok = f && fwrite(data, 1, len, f) == len;
+    int err = errno;
+    if (f && fclose(f) != 0 && ok) {
+        ok = 0;
+        err = errno;
+    }
+    if (ok && rename(tmp, path) != 0) {
+        ok = 0;
+        err = errno;
+    }
+    if (!ok)
+        remove(tmp);
+    electra_status s =
+        ok ? ELECTRA_OK : el_fail(ELECTRA_ERR_IO, "cannot write %s: %s", path, strerror(err));
+    el_free(tmp);
+    el_free(path);
+    return s;
 }

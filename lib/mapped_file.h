@@ -15,5 +15,8 @@ int el_is_file(const char *path);
 int el_is_dir(const char *path);
 /* dir + "/" + name into a new string (el_free). NULL on no memory. */
 char *el_path_join(const char *dir, const char *name);
+/* Write len bytes to dir/name through dir/name.part renamed into place,
+ * so the file is never seen half written. ELECTRA_ERR_IO names the path. */
+electra_status el_write_file(const char *dir, const char *name, const void *data, size_t len);
 
 #endif

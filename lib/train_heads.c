@@ -165,12 +165,13 @@ static double masked_lm_forward(el_train_model *tm, const el_train_batch *b, con
     if (!R)
         return 0.0;
     /* The generator head uses exact gelu whatever hidden_act says. */
-    el_train_linear_forward(hidden, R, H, E, w->gen_dense.w, w->gen_dense.b, tm->head_pre);
+    el_train_linear_forward(hidden, R, H, E, w->gen_dense.w, w->gen_dense.b, tm->head_pre,
+                            tm->gemm);
     el_train_activation_forward(EL_ACT_GELU, tm->head_pre, tm->head_act, R * E, tm->pool);
     el_train_layer_norm_forward(tm->head_act, R, E, w->gen_ln.gain, w->gen_ln.bias,
                                 (float)c->layer_norm_eps, tm->head_xhat, tm->head_rstd,
                                 tm->head_out, tm->pool);
-    el_train_linear_forward(tm->head_out, R, E, V, w->word, w->lm_bias, tm->logits);
+    el_train_linear_forward(tm->head_out, R, E, V, w->word, w->lm_bias, tm->logits, tm->gemm);
     return el_cross_entropy(tm->logits, R, V, V, 1, tm->row_labels, IGNORE_INDEX, 1.0f,
                             tm->dlogits, NULL);
 }
@@ -188,14 +189,14 @@ static void masked_lm_backward(el_train_model *tm, const float *hidden)
     /* The tied weight: the LM head's part of the word-embedding gradient
      * is added here, the lookups' part in the embedding backward pass. */
     el_train_linear_backward(tm->dlogits, tm->head_out, R, E, V, w->word, w->dword, w->dlm_bias,
-                             tm->dhead, 0, tm->pool);
+                             tm->dhead, 0, tm->gemm);
     el_train_layer_norm_backward(tm->dhead, tm->head_xhat, tm->head_rstd, R, E, w->gen_ln.gain,
                                  w->gen_ln.dgain, w->gen_ln.dbias, tm->dhead, tm->pool);
     el_train_activation_backward(EL_ACT_GELU, tm->head_pre, tm->dhead, tm->dhead, R * E,
                                  tm->pool);
     /* The trunk's gradient, compact like its output. */
     el_train_linear_backward(tm->dhead, hidden, R, H, E, w->gen_dense.w, w->gen_dense.dw,
-                             w->gen_dense.db, tm->dy, 0, tm->pool);
+                             w->gen_dense.db, tm->dy, 0, tm->gemm);
 }
 
 static double discriminator_forward(el_train_model *tm, const el_train_batch *b,
@@ -204,10 +205,11 @@ static double discriminator_forward(el_train_model *tm, const el_train_batch *b,
     const el_config *c = &tm->store->cfg;
     const el_train_weights *w = &tm->store->w;
     size_t H = (size_t)c->hidden_size, T = tm->tokens;
-    el_train_linear_forward(hidden, T, H, H, w->disc_dense.w, w->disc_dense.b, tm->head_pre);
+    el_train_linear_forward(hidden, T, H, H, w->disc_dense.w, w->disc_dense.b, tm->head_pre,
+                            tm->gemm);
     el_train_activation_forward(c->hidden_act, tm->head_pre, tm->head_act, T * H, tm->pool);
     el_train_linear_forward(tm->head_act, T, H, 1, w->disc_predict.w, w->disc_predict.b,
-                            tm->logits);
+                            tm->logits, tm->gemm);
     tm->logit_rows = b->batch;
     tm->logit_cols = b->seq;
     for (size_t t = 0; t < T; t++)
@@ -222,11 +224,11 @@ static void discriminator_backward(el_train_model *tm, const float *hidden)
     el_train_weights *w = &tm->store->w;
     size_t H = (size_t)c->hidden_size, T = tm->tokens;
     el_train_linear_backward(tm->dlogits, tm->head_act, T, H, 1, w->disc_predict.w,
-                             w->disc_predict.dw, w->disc_predict.db, tm->dhead, 0, tm->pool);
+                             w->disc_predict.dw, w->disc_predict.db, tm->dhead, 0, tm->gemm);
     el_train_activation_backward(c->hidden_act, tm->head_pre, tm->dhead, tm->dhead, T * H,
                                  tm->pool);
     el_train_linear_backward(tm->dhead, hidden, T, H, H, w->disc_dense.w, w->disc_dense.dw,
-                             w->disc_dense.db, tm->dy, 0, tm->pool);
+                             w->disc_dense.db, tm->dy, 0, tm->gemm);
 }
 
 static double sequence_forward(el_train_model *tm, const el_train_batch *b, const float *hidden)
@@ -239,11 +241,13 @@ static double sequence_forward(el_train_model *tm, const el_train_batch *b, cons
      * where it is every row anyway. */
     memcpy(tm->head_in, hidden, B * H * sizeof(float));
     el_dropout_apply(tm->head_in, B * H, p, el_train_model_key(tm, head_site(tm, 0)), 0);
-    el_train_linear_forward(tm->head_in, B, H, H, w->cls_dense.w, w->cls_dense.b, tm->head_pre);
+    el_train_linear_forward(tm->head_in, B, H, H, w->cls_dense.w, w->cls_dense.b, tm->head_pre,
+                            tm->gemm);
     /* ElectraClassificationHead uses exact gelu whatever hidden_act says. */
     el_train_activation_forward(EL_ACT_GELU, tm->head_pre, tm->head_act, B * H, tm->pool);
     el_dropout_apply(tm->head_act, B * H, p, el_train_model_key(tm, head_site(tm, 1)), 0);
-    el_train_linear_forward(tm->head_act, B, H, L, w->cls_out.w, w->cls_out.b, tm->logits);
+    el_train_linear_forward(tm->head_act, B, H, L, w->cls_out.w, w->cls_out.b, tm->logits,
+                            tm->gemm);
     tm->logit_rows = B;
     tm->logit_cols = L;
     switch (sequence_problem(tm, b)) {
@@ -265,12 +269,12 @@ static void sequence_backward(el_train_model *tm)
     size_t H = (size_t)c->hidden_size, B = tm->batch, L = (size_t)c->num_labels;
     float p = classifier_dropout(tm);
     el_train_linear_backward(tm->dlogits, tm->head_act, B, H, L, w->cls_out.w, w->cls_out.dw,
-                             w->cls_out.db, tm->dhead, 0, tm->pool);
+                             w->cls_out.db, tm->dhead, 0, tm->gemm);
     el_dropout_apply(tm->dhead, B * H, p, el_train_model_key(tm, head_site(tm, 1)), 0);
     el_train_activation_backward(EL_ACT_GELU, tm->head_pre, tm->dhead, tm->dhead, B * H,
                                  tm->pool);
     el_train_linear_backward(tm->dhead, tm->head_in, B, H, H, w->cls_dense.w, w->cls_dense.dw,
-                             w->cls_dense.db, tm->dy, 0, tm->pool);
+                             w->cls_dense.db, tm->dy, 0, tm->gemm);
     el_dropout_apply(tm->dy, B * H, p, el_train_model_key(tm, head_site(tm, 0)), 0);
 }
 
@@ -292,7 +296,7 @@ static double token_forward(el_train_model *tm, const el_train_batch *b, const f
     const el_train_weights *w = &tm->store->w;
     size_t H = (size_t)c->hidden_size, T = tm->tokens, L = (size_t)c->num_labels;
     el_train_linear_forward(token_input(tm, hidden), T, H, L, w->token_cls.w, w->token_cls.b,
-                            tm->logits);
+                            tm->logits, tm->gemm);
     tm->logit_rows = T;
     tm->logit_cols = L;
     return el_cross_entropy(tm->logits, T, L, L, 1, b->labels, IGNORE_INDEX, 1.0f, tm->dlogits,
@@ -306,7 +310,7 @@ static void token_backward(el_train_model *tm, const float *hidden)
     size_t H = (size_t)c->hidden_size, T = tm->tokens, L = (size_t)c->num_labels;
     float p = classifier_dropout(tm);
     el_train_linear_backward(tm->dlogits, p > 0 ? tm->head_in : hidden, T, H, L, w->token_cls.w,
-                             w->token_cls.dw, w->token_cls.db, tm->dy, 0, tm->pool);
+                             w->token_cls.dw, w->token_cls.db, tm->dy, 0, tm->gemm);
     el_dropout_apply(tm->dy, T * H, p, el_train_model_key(tm, head_site(tm, 0)), 0);
 }
 
@@ -315,7 +319,7 @@ static double qa_forward(el_train_model *tm, const el_train_batch *b, const floa
     const el_config *c = &tm->store->cfg;
     const el_train_weights *w = &tm->store->w;
     size_t H = (size_t)c->hidden_size, T = tm->tokens, S = tm->seq, B = tm->batch;
-    el_train_linear_forward(hidden, T, H, 2, w->qa.w, w->qa.b, tm->logits);
+    el_train_linear_forward(hidden, T, H, 2, w->qa.w, w->qa.b, tm->logits, tm->gemm);
     tm->logit_rows = T;
     tm->logit_cols = 2;
     /* transformers clamps positions to [0, S] and ignores S. */
@@ -339,7 +343,7 @@ static void qa_backward(el_train_model *tm, const float *hidden)
     el_train_weights *w = &tm->store->w;
     size_t H = (size_t)tm->store->cfg.hidden_size;
     el_train_linear_backward(tm->dlogits, hidden, tm->tokens, H, 2, w->qa.w, w->qa.dw, w->qa.db,
-                             tm->dy, 0, tm->pool);
+                             tm->dy, 0, tm->gemm);
 }
 
 double el_train_head_forward(el_train_model *tm, const el_train_batch *b, const float *hidden)

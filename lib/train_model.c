@@ -41,9 +41,12 @@ electra_status el_train_model_create(el_param_store *store, el_threadpool *pool,
     if (!tm)
         return el_nomem("creating a training model");
     tm->acts = el_calloc((size_t)store->cfg.num_layers, sizeof *tm->acts);
-    if (!tm->acts) {
+    electra_status s = tm->acts ? el_train_gemm_create(pool, 0, &tm->gemm)
+                                : el_nomem("creating a training model");
+    if (s) {
+        el_free(tm->acts);
         el_free(tm);
-        return el_nomem("creating a training model");
+        return s;
     }
     tm->store = store;
     tm->pool = pool;
@@ -59,6 +62,7 @@ void el_train_model_free(el_train_model *tm)
         return;
     el_free_aligned(tm->arena);
     el_free_aligned(tm->logits);
+    el_train_gemm_free(tm->gemm);
     el_free(tm->acts);
     el_free(tm);
 }
@@ -234,7 +238,7 @@ static void embed_forward(el_train_model *tm)
                      el_train_model_key(tm, SITE_EMBEDDINGS), 0);
     if (w->has_projection)
         el_train_linear_forward(tm->emb_out, T, E, w->projection.out, w->projection.w,
-                                w->projection.b, tm->x0);
+                                w->projection.b, tm->x0, tm->gemm);
 }
 
 /* Whether layer l computes only the head's rows. */
@@ -282,14 +286,14 @@ static void post_attention_forward(el_train_model *tm, int l, const float *xres,
     el_layer_acts *a = &tm->acts[l];
     size_t H = (size_t)c->hidden_size, I = (size_t)c->intermediate_size;
     float eps = (float)c->layer_norm_eps, hp = drop_p(tm, tm->dropout.hidden);
-    el_train_linear_forward(a->ctx, R, H, H, L->attn_out.w, L->attn_out.b, a->h1);
+    el_train_linear_forward(a->ctx, R, H, H, L->attn_out.w, L->attn_out.b, a->h1, tm->gemm);
     el_dropout_apply(a->h1, R * H, hp, el_train_model_key(tm, SITE_LAYER(l, 1)), 0);
     el_train_add(a->h1, xres, R * H, tm->pool);
     el_train_layer_norm_forward(a->h1, R, H, L->attn_ln.gain, L->attn_ln.bias, eps, a->xhat1,
                                 a->rstd1, a->h1, tm->pool);
-    el_train_linear_forward(a->h1, R, H, I, L->intermediate.w, L->intermediate.b, a->pre);
+    el_train_linear_forward(a->h1, R, H, I, L->intermediate.w, L->intermediate.b, a->pre, tm->gemm);
     el_train_activation_forward(c->hidden_act, a->pre, a->act, R * I, tm->pool);
-    el_train_linear_forward(a->act, R, I, H, L->output.w, L->output.b, a->out);
+    el_train_linear_forward(a->act, R, I, H, L->output.w, L->output.b, a->out, tm->gemm);
     el_dropout_apply(a->out, R * H, hp, el_train_model_key(tm, SITE_LAYER(l, 2)), 0);
     el_train_add(a->out, a->h1, R * H, tm->pool);
     el_train_layer_norm_forward(a->out, R, H, L->out_ln.gain, L->out_ln.bias, eps, a->xhat2,
@@ -308,13 +312,14 @@ static void layer_forward(el_train_model *tm, int l, const float *x)
         /* Keys and values of every position (the stacked weight's last
          * 2H rows), queries of the selected rows only. */
         R = tm->n_sel;
-        el_train_linear_forward(x, T, H, 2 * H, L->qkv.w + H * H, L->qkv.b + H, a->qkv);
+        el_train_linear_forward(x, T, H, 2 * H, L->qkv.w + H * H, L->qkv.b + H, a->qkv, tm->gemm);
         for (size_t r = 0; r < R; r++)
             memcpy(tm->sel_x + r * H, x + (size_t)tm->sel[r] * H, H * sizeof(float));
-        el_train_linear_forward(tm->sel_x, R, H, H, L->qkv.w, L->qkv.b, a->qkv + 2 * T * H);
+        el_train_linear_forward(tm->sel_x, R, H, H, L->qkv.w, L->qkv.b, a->qkv + 2 * T * H,
+                                tm->gemm);
         xres = tm->sel_x;
     } else {
-        el_train_linear_forward(x, T, H, 3 * H, L->qkv.w, L->qkv.b, a->qkv);
+        el_train_linear_forward(x, T, H, 3 * H, L->qkv.w, L->qkv.b, a->qkv, tm->gemm);
     }
     el_train_attention_forward(&args, a->probs, a->ctx, H, tm->attn_scratch, tm->pool);
     post_attention_forward(tm, l, xres, R);
@@ -377,10 +382,10 @@ static void post_attention_backward(el_train_model *tm, int l, size_t R)
         d_o = tm->dtmp;
     }
     el_train_linear_backward(d_o, a->act, R, I, H, L->output.w, L->output.dw, L->output.db,
-                             tm->dinter, 0, pool);
+                             tm->dinter, 0, tm->gemm);
     el_train_activation_backward(c->hidden_act, a->pre, tm->dinter, tm->dinter, R * I, pool);
     el_train_linear_backward(tm->dinter, a->h1, R, H, I, L->intermediate.w, L->intermediate.dw,
-                             L->intermediate.db, tm->ds, 1, pool);
+                             L->intermediate.db, tm->ds, 1, tm->gemm);
     /* h1 = LN(dropout(a) + xres). */
     el_train_layer_norm_backward(tm->ds, a->xhat1, a->rstd1, R, H, L->attn_ln.gain,
                                  L->attn_ln.dgain, L->attn_ln.dbias, tm->dtmp, pool);
@@ -391,7 +396,7 @@ static void post_attention_backward(el_train_model *tm, int l, size_t R)
         d_a = tm->ds;
     }
     el_train_linear_backward(d_a, a->ctx, R, H, H, L->attn_out.w, L->attn_out.dw,
-                             L->attn_out.db, tm->dctx, 0, pool);
+                             L->attn_out.db, tm->dctx, 0, tm->gemm);
 }
 
 /* tm->dy holds d(loss)/d(out of layer l) (compact for the partial last
@@ -412,9 +417,9 @@ static void layer_backward(el_train_model *tm, int l, const float *x)
         /* d/d(x) = dK Wk + dV Wv at every position, plus at the selected
          * rows the residual part (dtmp) and dQ Wq. */
         el_train_linear_backward(dq, tm->sel_x, R, H, H, L->qkv.w, L->qkv.dw, L->qkv.db,
-                                 tm->dtmp, 1, pool);
+                                 tm->dtmp, 1, tm->gemm);
         el_train_linear_backward(dkv, x, T, H, 2 * H, L->qkv.w + H * H, L->qkv.dw + H * H,
-                                 L->qkv.db + H, tm->dy, 0, pool);
+                                 L->qkv.db + H, tm->dy, 0, tm->gemm);
         for (size_t r = 0; r < R; r++)
             el_train_add(tm->dy + (size_t)tm->sel[r] * H, tm->dtmp + r * H, H, NULL);
         return;
@@ -425,7 +430,7 @@ static void layer_backward(el_train_model *tm, int l, const float *x)
     /* dx = residual part (in dtmp) + the query/key/value part; the two
      * buffers then trade places so dy holds it without a copy. */
     el_train_linear_backward(tm->dqkv, x, T, H, 3 * H, L->qkv.w, L->qkv.dw, L->qkv.db, tm->dtmp,
-                             1, pool);
+                             1, tm->gemm);
     float *swap = tm->dy;
     tm->dy = tm->dtmp;
     tm->dtmp = swap;
@@ -440,7 +445,7 @@ static void embed_backward(el_train_model *tm)
     float *demb = w->has_projection ? tm->demb : tm->dy;
     if (w->has_projection)
         el_train_linear_backward(tm->dy, tm->emb_out, T, E, w->projection.out, w->projection.w,
-                                 w->projection.dw, w->projection.db, demb, 0, tm->pool);
+                                 w->projection.dw, w->projection.db, demb, 0, tm->gemm);
     el_dropout_apply(demb, T * E, drop_p(tm, tm->dropout.hidden),
                      el_train_model_key(tm, SITE_EMBEDDINGS), 0);
     el_train_layer_norm_backward(demb, tm->emb_xhat, tm->emb_rstd, T, E, w->emb_ln.gain,

@@ -14,6 +14,7 @@
 
 #include "electra.h"
 #include "threadpool.h"
+#include "train_gemm.h"
 #include "train_params.h"
 
 /* One batch: batch x seq tokens and the targets of the model's head.
@@ -60,6 +61,7 @@ typedef struct el_layer_acts {
 typedef struct el_train_model {
     el_param_store *store;
     el_threadpool *pool;
+    el_train_gemm *gemm; /* the linear layers' products, on pool */
     el_train_dropout dropout;
     uint64_t seed;
     uint64_t pass;     /* forward passes so far: keys this pass's dropout */

@@ -8,7 +8,7 @@
 #endif
 #include "train_ops.h"
 
-#include <cblas.h>
+#include <cblas.h> /* OpenBLAS's declares openblas_set_num_threads */
 #include <math.h>
 #include <string.h>
 
@@ -19,18 +19,9 @@
 #define CHUNK 16384
 
 void el_train_linear_forward(const float *x, size_t m, size_t in, size_t out, const float *w,
-                             const float *b, float *y)
+                             const float *b, float *y, el_train_gemm *g)
 {
-    /* y = b broadcast, then y += x W^T: the bias joins each dot product at
-     * the end, as torch's addmm does. */
-    float beta = 0.0f;
-    if (b) {
-        for (size_t r = 0; r < m; r++)
-            memcpy(y + r * out, b, out * sizeof *y);
-        beta = 1.0f;
-    }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)out, (int)in, 1.0f, x,
-                (int)in, w, (int)in, beta, y, (int)out);
+    el_train_gemm_forward(g, x, m, in, w, out, b, y);
 }
 
 EL_VECTOR_CLONES static void column_sums(const float *x, size_t rows, size_t n, float *sum)
@@ -44,14 +35,11 @@ EL_VECTOR_CLONES static void column_sums(const float *x, size_t rows, size_t n, 
 
 void el_train_linear_backward(const float *dy, const float *x, size_t m, size_t in, size_t out,
                               const float *w, float *dw, float *db, float *dx, int accumulate,
-                              el_threadpool *pool)
+                              el_train_gemm *g)
 {
-    (void)pool;
     if (dx)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)in, (int)out, 1.0f,
-                    dy, (int)out, w, (int)in, accumulate ? 1.0f : 0.0f, dx, (int)in);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)out, (int)in, (int)m, 1.0f, dy,
-                (int)out, x, (int)in, 1.0f, dw, (int)in);
+        el_train_gemm_input_grad(g, dy, m, out, w, in, dx, accumulate);
+    el_train_gemm_weight_grad(g, dy, m, out, x, in, dw);
     if (db)
         column_sums(dy, m, out, db);
 }

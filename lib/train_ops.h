@@ -12,15 +12,17 @@
 
 #include "linear.h"
 #include "threadpool.h"
+#include "train_gemm.h"
 
-/* y[m, out] = x[m, in] W^T + b (b may be NULL). */
+/* y[m, out] = x[m, in] W^T + b (b may be NULL), on g's kernels (NULL:
+ * CBLAS on the caller's thread; see train_gemm.h). */
 void el_train_linear_forward(const float *x, size_t m, size_t in, size_t out, const float *w,
-                             const float *b, float *y);
+                             const float *b, float *y, el_train_gemm *g);
 /* From dy[m, out]: dx[m, in] = dy W (added to dx when accumulate; dx NULL:
  * not wanted), dw += dy^T x, db += column sums of dy (db may be NULL). */
 void el_train_linear_backward(const float *dy, const float *x, size_t m, size_t in, size_t out,
                               const float *w, float *dw, float *db, float *dx, int accumulate,
-                              el_threadpool *pool);
+                              el_train_gemm *g);
 
 /* Layer norm of rows x[rows, n] as torch computes it (biased variance, eps
  * inside the root) into y, keeping xhat = (x - mean) * rstd and rstd for

@@ -23,7 +23,8 @@ struct builder {
     el_param_store *s;
     struct slot *slots;
     size_t cap, slot_cap;
-    const char *prefix; /* "electra." for trunk keys of head models */
+    const char *prefix;      /* "electra." for trunk keys of head models */
+    const char *head_prefix; /* "" (a pre-training generator's: "generator.") */
     int depth;
     electra_status status;
 };
@@ -41,7 +42,7 @@ static void declare(struct builder *b, int trunk, const char *name, size_t d0, s
     }
     el_param *p = &s->params[s->n_params];
     memset(p, 0, sizeof *p);
-    snprintf(p->name, sizeof p->name, "%s%s", trunk ? b->prefix : "", name);
+    snprintf(p->name, sizeof p->name, "%s%s", trunk ? b->prefix : b->head_prefix, name);
     p->ndim = d1 ? 2 : 1;
     p->shape[0] = d0;
     p->shape[1] = d1 ? d1 : 1;
@@ -77,9 +78,9 @@ static void norm(struct builder *b, int trunk, const char *name, size_t n, el_tr
     declare(b, trunk, key, n, 0, EL_PARAM_NORM_BIAS, &l->bias, &l->dbias, src_bias);
 }
 
-static void declare_layer(struct builder *b, int i, el_train_layer *L, const el_layer *src)
+static void declare_layer(struct builder *b, const el_config *c, int i, el_train_layer *L,
+                          const el_layer *src)
 {
-    const el_config *c = &b->s->cfg;
     size_t H = (size_t)c->hidden_size, I = (size_t)c->intermediate_size;
     char p[64], key[96];
     snprintf(p, sizeof p, "encoder.layer.%d.", i);
@@ -113,16 +114,11 @@ static void declare_layer(struct builder *b, int i, el_train_layer *L, const el_
 #undef KEY
 }
 
-/* Every tensor of the config's model, in transformers' order (with the
- * query/key/value stacking above). */
-static void declare_all(struct builder *b, const electra_model *src)
+/* The embedding tables and their LayerNorm. */
+static void declare_embeddings(struct builder *b, const el_config *c, el_train_weights *w,
+                               const electra_model *src)
 {
-    el_param_store *s = b->s;
-    const el_config *c = &s->cfg;
-    el_train_weights *w = &s->w;
     size_t V = (size_t)c->vocab_size, E = (size_t)c->embedding_size;
-    size_t H = (size_t)c->hidden_size, L = (size_t)c->num_labels;
-    b->prefix = c->head == ELECTRA_HEAD_NONE ? "" : "electra.";
     b->depth = 0;
     declare(b, 1, "embeddings.word_embeddings.weight", V, E, EL_PARAM_EMBEDDING, &w->word,
             &w->dword, src ? src->word_emb : NULL);
@@ -132,12 +128,22 @@ static void declare_all(struct builder *b, const electra_model *src)
             EL_PARAM_WEIGHT, &w->type, &w->dtype, src ? src->type_emb : NULL);
     norm(b, 1, "embeddings.LayerNorm", E, &w->emb_ln, src ? src->emb_ln_gain : NULL,
          src ? src->emb_ln_bias : NULL);
+}
+
+/* Every tensor of config c's model after the embeddings, in
+ * transformers' order (with the query/key/value stacking above). */
+static void declare_rest(struct builder *b, const el_config *c, el_train_weights *w,
+                         const electra_model *src)
+{
+    size_t V = (size_t)c->vocab_size, E = (size_t)c->embedding_size;
+    size_t H = (size_t)c->hidden_size, L = (size_t)c->num_labels;
+    b->depth = 0;
     /* transformers creates embeddings_project only when E != H. */
     w->has_projection = E != H;
     if (w->has_projection)
         linear(b, 1, "embeddings_project", E, H, &w->projection, src ? &src->projection : NULL);
     for (int i = 0; i < c->num_layers; i++)
-        declare_layer(b, i, &w->layers[i], src ? &src->layers[i] : NULL);
+        declare_layer(b, c, i, &w->layers[i], src ? &src->layers[i] : NULL);
     b->depth = c->num_layers + 2;
     switch (c->head) {
     case ELECTRA_HEAD_MASKED_LM:
@@ -170,6 +176,16 @@ static void declare_all(struct builder *b, const electra_model *src)
     }
 }
 
+/* Every tensor of the store's model. */
+static void declare_all(struct builder *b, const electra_model *src)
+{
+    const el_config *c = &b->s->cfg;
+    b->prefix = c->head == ELECTRA_HEAD_NONE ? "" : "electra.";
+    b->head_prefix = "";
+    declare_embeddings(b, c, &b->s->w, src);
+    declare_rest(b, c, &b->s->w, src);
+}
+
 static electra_status config_copy(el_config *dst, const el_config *src)
 {
     *dst = *src;
@@ -189,9 +205,8 @@ static electra_status config_copy(el_config *dst, const el_config *src)
     return ELECTRA_OK;
 }
 
-/* Lay out the tensors, allocate the four buffers, point the view into
- * them and copy src's weights when given. */
-static electra_status build(const el_config *cfg, const electra_model *src, el_param_store **out)
+/* A store for cfg (copied) with its layer table, nothing declared yet. */
+static electra_status new_store(const el_config *cfg, el_param_store **out)
 {
     if (cfg->head == ELECTRA_HEAD_QUESTION_ANSWERING && cfg->num_labels != 2)
         return el_fail(ELECTRA_ERR_CONFIG, "question answering needs num_labels 2, not %d",
@@ -204,43 +219,67 @@ static electra_status build(const el_config *cfg, const electra_model *src, el_p
         el_free(s);
         return st;
     }
-    struct builder b = {.s = s};
-    s->w.layers = el_calloc((size_t)cfg->num_layers, sizeof *s->w.layers);
-    if (!s->w.layers)
-        b.status = el_nomem("creating a parameter store");
-    else
-        declare_all(&b, src);
+    s->w.layers = el_calloc(cfg->num_layers > 0 ? (size_t)cfg->num_layers : 1,
+                            sizeof *s->w.layers);
+    if (!s->w.layers) {
+        el_param_store_free(s);
+        return el_nomem("creating a parameter store");
+    }
+    *out = s;
+    return ELECTRA_OK;
+}
+
+/* Allocate the four buffers for what b declared, point the typed views
+ * into them and copy the sources given. Frees b's slots. */
+static electra_status allocate(struct builder *b)
+{
+    el_param_store *s = b->s;
     size_t bytes = s->total * sizeof(float);
-    if (!b.status && s->total > SIZE_MAX / sizeof(float) / 4)
-        b.status = el_fail(ELECTRA_ERR_NOMEM, "%zu parameters cannot be addressed", s->total);
-    if (!b.status) {
+    if (!b->status && s->total > SIZE_MAX / sizeof(float) / 4)
+        b->status = el_fail(ELECTRA_ERR_NOMEM, "%zu parameters cannot be addressed", s->total);
+    if (!b->status) {
         s->value = el_malloc_aligned(bytes);
         s->grad = el_malloc_aligned(bytes);
         s->m = el_malloc_aligned(bytes);
         s->v = el_malloc_aligned(bytes);
         if (!s->value || !s->grad || !s->m || !s->v)
-            b.status = el_fail(ELECTRA_ERR_NOMEM,
-                               "out of memory allocating 4 x %zu bytes of training state", bytes);
+            b->status = el_fail(ELECTRA_ERR_NOMEM,
+                                "out of memory allocating 4 x %zu bytes of training state", bytes);
     }
-    if (b.status) {
-        el_free(b.slots);
-        el_param_store_free(s);
-        return b.status;
-    }
-    memset(s->grad, 0, bytes);
-    memset(s->m, 0, bytes);
-    memset(s->v, 0, bytes);
-    for (size_t i = 0; i < s->n_params; i++) {
-        const el_param *p = &s->params[i];
-        const struct slot *sl = &b.slots[i];
-        if (sl->value) {
-            *sl->value = s->value + p->offset;
-            *sl->grad = s->grad + p->offset;
+    if (!b->status) {
+        memset(s->grad, 0, bytes);
+        memset(s->m, 0, bytes);
+        memset(s->v, 0, bytes);
+        for (size_t i = 0; i < s->n_params; i++) {
+            const el_param *p = &s->params[i];
+            const struct slot *sl = &b->slots[i];
+            if (sl->value) {
+                *sl->value = s->value + p->offset;
+                *sl->grad = s->grad + p->offset;
+            }
+            if (sl->source)
+                memcpy(s->value + p->offset, sl->source, p->count * sizeof(float));
         }
-        if (sl->source)
-            memcpy(s->value + p->offset, sl->source, p->count * sizeof(float));
     }
-    el_free(b.slots);
+    el_free(b->slots);
+    b->slots = NULL;
+    return b->status;
+}
+
+/* Lay out the tensors, allocate the four buffers, point the view into
+ * them and copy src's weights when given. */
+static electra_status build(const el_config *cfg, const electra_model *src, el_param_store **out)
+{
+    el_param_store *s;
+    electra_status st = new_store(cfg, &s);
+    if (st)
+        return st;
+    struct builder b = {.s = s};
+    declare_all(&b, src);
+    if ((st = allocate(&b))) {
+        el_param_store_free(s);
+        return st;
+    }
     *out = s;
     return ELECTRA_OK;
 }
@@ -253,19 +292,17 @@ electra_status el_param_store_from_model(const electra_model *model, el_param_st
     return build(&model->cfg, model, out);
 }
 
-electra_status el_param_store_init(const el_config *cfg, double initializer_range,
-                                   uint64_t seed, el_param_store **out)
+static electra_status check_range(double initializer_range)
 {
-    if (!cfg || !out)
-        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "el_param_store_init: %s is NULL",
-                       cfg ? "out" : "cfg");
     if (!(initializer_range >= 0) || !isfinite(initializer_range))
         return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "initializer_range %g is not >= 0",
                        initializer_range);
-    el_param_store *s;
-    electra_status st = build(cfg, NULL, &s);
-    if (st)
-        return st;
+    return ELECTRA_OK;
+}
+
+/* transformers' _init_weights over every tensor, in the store's order. */
+static void init_values(el_param_store *s, double initializer_range, uint64_t seed)
+{
     el_rng rng;
     el_rng_seed(&rng, seed);
     for (size_t i = 0; i < s->n_params; i++) {
@@ -292,18 +329,139 @@ electra_status el_param_store_init(const el_config *cfg, double initializer_rang
             break;
         }
     }
+}
+
+electra_status el_param_store_init(const el_config *cfg, double initializer_range,
+                                   uint64_t seed, el_param_store **out)
+{
+    if (!cfg || !out)
+        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "el_param_store_init: %s is NULL",
+                       cfg ? "out" : "cfg");
+    electra_status st = check_range(initializer_range);
+    el_param_store *s;
+    if (st || (st = build(cfg, NULL, &s)))
+        return st;
+    init_values(s, initializer_range, seed);
     *out = s;
     return ELECTRA_OK;
+}
+
+/* What the two models of a pre-training pair must agree on to share
+ * their embeddings. */
+static electra_status check_pair(const el_config *disc, const el_config *gen)
+{
+    if (disc->head != ELECTRA_HEAD_PRETRAINING || gen->head != ELECTRA_HEAD_MASKED_LM)
+        return el_fail(ELECTRA_ERR_CONFIG,
+                       "a pre-training pair is an ElectraForPreTraining discriminator and an "
+                       "ElectraForMaskedLM generator");
+    struct {
+        const char *what;
+        int d, g;
+    } same[] = {{"vocab_size", disc->vocab_size, gen->vocab_size},
+                {"embedding_size", disc->embedding_size, gen->embedding_size},
+                {"max_position_embeddings", disc->max_positions, gen->max_positions},
+                {"type_vocab_size", disc->type_vocab_size, gen->type_vocab_size},
+                {"pad_token_id", disc->pad_token_id, gen->pad_token_id}};
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++)
+        if (same[i].d != same[i].g)
+            return el_fail(ELECTRA_ERR_CONFIG,
+                           "the generator's %s (%d) differs from the discriminator's (%d): the "
+                           "embeddings cannot be shared",
+                           same[i].what, same[i].g, same[i].d);
+    if (disc->layer_norm_eps != gen->layer_norm_eps)
+        return el_fail(ELECTRA_ERR_CONFIG,
+                       "the generator's layer_norm_eps differs from the discriminator's: the "
+                       "embedding LayerNorm cannot be shared");
+    return ELECTRA_OK;
+}
+
+/* A view of the joint store's tensors [first, first + n) plus its first
+ * `shared` ones, with `strip` characters cut from each name. */
+static electra_status make_view(el_param_store *view, const el_param_store *joint,
+                                size_t shared, size_t first, size_t n, size_t strip)
+{
+    view->params = el_malloc_array(shared + n, sizeof *view->params);
+    if (!view->params)
+        return el_nomem("creating a parameter view");
+    for (size_t i = 0; i < shared + n; i++) {
+        const el_param *p = &joint->params[i < shared ? i : first + i - shared];
+        view->params[i] = *p;
+        if (i >= shared)
+            memmove(view->params[i].name, p->name + strip, strlen(p->name + strip) + 1);
+    }
+    view->n_params = shared + n;
+    view->total = joint->total;
+    view->value = joint->value;
+    view->grad = joint->grad;
+    view->m = joint->m;
+    view->v = joint->v;
+    view->borrowed = 1;
+    return ELECTRA_OK;
+}
+
+electra_status el_param_store_init_pretraining(const el_config *disc, const el_config *gen,
+                                               double initializer_range, uint64_t seed,
+                                               el_param_store **joint,
+                                               el_param_store **gen_view,
+                                               el_param_store **disc_view)
+{
+    if (!disc || !gen || !joint || !gen_view || !disc_view)
+        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT,
+                       "el_param_store_init_pretraining: NULL argument");
+    electra_status st = check_range(initializer_range);
+    if (st || (st = check_pair(disc, gen)))
+        return st;
+    el_param_store *s = NULL, *g = NULL, *d = NULL;
+    if ((st = new_store(disc, &s)) || (st = new_store(gen, &g)) || (st = new_store(disc, &d)))
+        goto fail;
+    struct builder b = {.s = s, .prefix = "electra.", .head_prefix = ""};
+    declare_embeddings(&b, &s->cfg, &s->w, NULL);
+    size_t n_shared = s->n_params;
+    declare_rest(&b, &s->cfg, &s->w, NULL);
+    size_t n_disc = s->n_params;
+    static const char gen_prefix[] = "generator.";
+    b.prefix = "generator.electra.";
+    b.head_prefix = gen_prefix;
+    declare_rest(&b, &g->cfg, &g->w, NULL);
+    if ((st = allocate(&b)))
+        goto fail;
+    /* The generator reads and writes the discriminator's embeddings. */
+    g->w.word = s->w.word;
+    g->w.dword = s->w.dword;
+    g->w.pos = s->w.pos;
+    g->w.dpos = s->w.dpos;
+    g->w.type = s->w.type;
+    g->w.dtype = s->w.dtype;
+    g->w.emb_ln = s->w.emb_ln;
+    el_train_layer *layers = d->w.layers;
+    d->w = s->w;
+    d->w.layers = layers;
+    memcpy(layers, s->w.layers, (size_t)disc->num_layers * sizeof *layers);
+    if ((st = make_view(d, s, 0, 0, n_disc, 0)) ||
+        (st = make_view(g, s, n_shared, n_disc, s->n_params - n_disc, sizeof gen_prefix - 1)))
+        goto fail;
+    init_values(s, initializer_range, seed);
+    *joint = s;
+    *gen_view = g;
+    *disc_view = d;
+    return ELECTRA_OK;
+fail:
+    el_param_store_free(d);
+    el_param_store_free(g);
+    el_param_store_free(s);
+    return st;
 }
 
 void el_param_store_free(el_param_store *store)
 {
     if (!store)
         return;
-    el_free_aligned(store->value);
-    el_free_aligned(store->grad);
-    el_free_aligned(store->m);
-    el_free_aligned(store->v);
+    if (!store->borrowed) {
+        el_free_aligned(store->value);
+        el_free_aligned(store->grad);
+        el_free_aligned(store->m);
+        el_free_aligned(store->v);
+    }
     el_free(store->params);
     el_free(store->w.layers);
     el_config_free(&store->cfg);

@@ -81,6 +81,7 @@ typedef struct el_param_store {
     size_t total;  /* floats in each buffer */
     float *value, *grad, *m, *v;
     el_train_weights w;
+    int borrowed; /* a view: the buffers belong to another store */
 } el_param_store;
 
 /* A store with a copy of a loaded model's weights (its head and config
@@ -92,6 +93,31 @@ electra_status el_param_store_from_model(const electra_model *model, el_param_st
 electra_status el_param_store_init(const el_config *cfg, double initializer_range,
                                    uint64_t seed, el_param_store **out);
 void el_param_store_free(el_param_store *store);
+
+/* ELECTRA pre-training's two models (google-research/electra's
+ * run_pretraining.py): a discriminator (disc: ElectraForPreTraining) and
+ * a generator (gen: ElectraForMaskedLM) sharing one word, position and
+ * token-type table and the embedding LayerNorm, so both losses' gradients
+ * land in the same tensors; each keeps its own embeddings_project (when
+ * its hidden size differs from embedding_size), encoder and head, and the
+ * generator's output layer is tied to the shared word table.
+ *
+ * *joint holds every tensor once and is what the optimizer updates: the
+ * discriminator's under their Hugging Face keys, the generator's own
+ * under "generator." + key; its cfg and typed view are the
+ * discriminator's. *gen_view and *disc_view present each model as a store
+ * of its own (its cfg, its typed view, its tensors under their Hugging
+ * Face keys, the shared ones included) over the joint store's buffers:
+ * train an el_train_model on them, save them as model directories. Free
+ * the views before the joint store. Initialised as el_param_store_init
+ * does; the configs must agree on vocab_size, embedding_size,
+ * max_position_embeddings, type_vocab_size, pad_token_id and
+ * layer_norm_eps. */
+electra_status el_param_store_init_pretraining(const el_config *disc, const el_config *gen,
+                                               double initializer_range, uint64_t seed,
+                                               el_param_store **joint,
+                                               el_param_store **gen_view,
+                                               el_param_store **disc_view);
 
 /* NULL when absent. */
 const el_param *el_param_store_find(const el_param_store *store, const char *name);

@@ -21,37 +21,6 @@ static const char *const tokenizer_files[] = {"vocab.txt", "tokenizer.json",
                                               "tokenizer_config.json",
                                               "special_tokens_map.json", "added_tokens.json"};
 
-static electra_status write_file(const char *dir, const char *name, const void *data,
-                                 size_t len)
-{
-    char *path = el_path_join(dir, name);
-    size_t tmp_len = path ? strlen(path) + 8 : 0;
-    char *tmp = path ? el_malloc(tmp_len) : NULL;
-    if (!tmp) {
-        el_free(path);
-        return el_nomem("writing a model directory");
-    }
-    snprintf(tmp, tmp_len, "%s.part", path);
-    FILE *f = fopen(tmp, "wb");
-    int ok = f && fwrite(data, 1, len, f) == len;
-    int err = errno;
-    if (f && fclose(f) != 0 && ok) {
-        ok = 0;
-        err = errno;
-    }
-    if (ok && rename(tmp, path) != 0) {
-        ok = 0;
-        err = errno;
-    }
-    if (!ok)
-        remove(tmp);
-    electra_status s =
-        ok ? ELECTRA_OK : el_fail(ELECTRA_ERR_IO, "cannot write %s: %s", path, strerror(err));
-    el_free(tmp);
-    el_free(path);
-    return s;
-}
-
 /* Whether a config's labels are transformers' default two (LABEL_0,
  * LABEL_1), which save_pretrained leaves out. */
 static int default_labels(const el_config *c)
@@ -181,7 +150,7 @@ static electra_status save_config(const el_config *c, const el_train_options *o,
         return el_nomem("writing config.json");
     }
     full[len++] = '\n';
-    s = write_file(dir, "config.json", full, len);
+    s = el_write_file(dir, "config.json", full, len);
     el_free(full);
     return s;
 }
@@ -229,7 +198,7 @@ static electra_status copy_tokenizer(const char *source_dir, const char *dir)
             void *addr;
             size_t size;
             if (!(s = el_map_file(src, &addr, &size))) {
-                s = write_file(dir, tokenizer_files[i], addr ? addr : "", size);
+                s = el_write_file(dir, tokenizer_files[i], addr ? addr : "", size);
                 el_unmap_file(addr, size);
             }
         }
@@ -239,22 +208,31 @@ static electra_status copy_tokenizer(const char *source_dir, const char *dir)
     return s;
 }
 
-electra_status el_trainer_save_pretrained(el_trainer *t, const char *dir,
-                                          const char *tokenizer_dir)
+electra_status el_save_pretrained(const el_param_store *s, const el_train_options *o,
+                                  const char *dir, const char *tokenizer_dir)
 {
-    if (!t || !dir)
-        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "el_trainer_save_pretrained: NULL argument");
-    const el_param_store *s = el_trainer_params(t);
+    if (!s || !o || !dir)
+        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "el_save_pretrained: NULL argument");
     electra_status st = ELECTRA_OK;
     if (!el_is_dir(dir) && mkdir(dir, 0777) != 0)
         st = el_fail(ELECTRA_ERR_IO, "cannot create directory %s: %s", dir, strerror(errno));
     if (!st)
-        st = save_config(&s->cfg, el_trainer_options(t), dir, tokenizer_dir);
+        st = save_config(&s->cfg, o, dir, tokenizer_dir);
     if (!st)
         st = save_weights(s, dir);
     if (!st && tokenizer_dir)
         st = copy_tokenizer(tokenizer_dir, dir);
     if (st)
-        return el_trainer_fail(t, el_fail_context(st, "saving the model to %s", dir));
+        return el_fail_context(st, "saving the model to %s", dir);
     return ELECTRA_OK;
+}
+
+electra_status el_trainer_save_pretrained(el_trainer *t, const char *dir,
+                                          const char *tokenizer_dir)
+{
+    if (!t || !dir)
+        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "el_trainer_save_pretrained: NULL argument");
+    electra_status st =
+        el_save_pretrained(el_trainer_params(t), el_trainer_options(t), dir, tokenizer_dir);
+    return st ? el_trainer_fail(t, st) : ELECTRA_OK;
 }

@@ -196,6 +196,11 @@ void el_trainer_zero_grad(el_trainer *t)
     t->grads_zero = 1;
 }
 
+void el_trainer_mark_gradients(el_trainer *t)
+{
+    t->grads_zero = 0;
+}
+
 electra_status el_trainer_accumulate(el_trainer *t, const el_train_batch *b, int training,
                                      double *loss)
 {

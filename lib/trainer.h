@@ -80,6 +80,11 @@ electra_status el_trainer_accumulate(el_trainer *t, const el_train_batch *b, int
                                      double *loss);
 electra_status el_trainer_apply(el_trainer *t, double *grad_norm, double *lr);
 
+/* Tell the trainer that gradients were added to its store by passes run
+ * outside el_trainer_accumulate (a second model over the same store), so
+ * that el_trainer_zero_grad clears them. */
+void el_trainer_mark_gradients(el_trainer *t);
+
 /* The loss of a batch without dropout and without touching gradients. */
 electra_status el_trainer_evaluate(el_trainer *t, const el_train_batch *b, double *loss);
 
@@ -92,5 +97,10 @@ electra_status el_trainer_load_state(el_trainer *t, const char *path);
 /* Write a Hugging Face model directory (train_save.c). */
 electra_status el_trainer_save_pretrained(el_trainer *t, const char *dir,
                                           const char *tokenizer_dir);
+/* The same for any store (a view of a pre-training pair): config.json
+ * from its config and o (dropout, initializer_range), its tensors, and the
+ * tokenizer files of tokenizer_dir (NULL: none). */
+electra_status el_save_pretrained(const el_param_store *s, const el_train_options *o,
+                                  const char *dir, const char *tokenizer_dir);
 
 #endif

@@ -60,7 +60,7 @@ struct lin {
 
 static double lin_objective(struct lin *l)
 {
-    el_train_linear_forward(l->x, 5, 4, 3, l->w, l->b, l->y);
+    el_train_linear_forward(l->x, 5, 4, 3, l->w, l->b, l->y, NULL);
     return weighted_sum(l->y, l->r, 15);
 }
 

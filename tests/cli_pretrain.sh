@@ -1,0 +1,99 @@
+#!/bin/sh
+# cli_pretrain.sh - `electra pretrain` end to end on a tiny corpus: the
+# outputs (two model directories that fill-mask and detect load, the
+# curves, the metrics log, the checkpoint), resuming to the same weights
+# as an uninterrupted run, and usage (2) and input (1) errors.
+set -u
+electra="${top_builddir:-.}/src/electra"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cli_pretrain.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() { # description, then a command that must succeed
+    what=$1; shift
+    if "$@"; then echo "ok: $what"; else echo "FAILED: $what"; fail=1; fi
+}
+status() { # the exit status of a command, its output dropped
+    "$@" >/dev/null 2>&1
+    echo $?
+}
+
+i=0
+while [ $i -lt 300 ]; do
+    echo "the cat sat on the mat and the dog sat on the log number $((i % 17))."
+    echo "a bird flew over the house while the children played in the garden."
+    [ $((i % 10)) -eq 9 ] && echo
+    i=$((i + 1))
+done > "$tmp/corpus.txt"
+head -40 "$tmp/corpus.txt" > "$tmp/heldout.txt"
+"$electra" vocab build --size 200 --out "$tmp/vocab.txt" "$tmp/corpus.txt" > /dev/null
+check "vocabulary built" [ -s "$tmp/vocab.txt" ]
+
+small="--vocab $tmp/vocab.txt --corpus $tmp/corpus.txt --disc-hidden 32 --disc-layers 2
+       --disc-heads 2 --embedding-size 16 --gen-fraction 0.5 --max-positions 64
+       --batch 4 --seq-len 32 --lr 1e-3 --warmup 2 --seed 3"
+# shellcheck disable=SC2086
+"$electra" pretrain $small --steps 8 --save-every 4 --eval "$tmp/heldout.txt" \
+    --eval-batches 2 --out "$tmp/a" > "$tmp/a.json" 2> "$tmp/a.err"
+check "pretrain exits 0" [ $? -eq 0 ]
+check "summary printed" grep -q '"steps":8,.*"last_100_steps":{"loss":' "$tmp/a.json"
+check "held-out figures" grep -q '"eval":{"loss":' "$tmp/a.json"
+check "progress on stderr" grep -q 'step 8/8 .*gen-acc .*disc-acc .*tok/s' "$tmp/a.err"
+for f in generator/config.json generator/model.safetensors generator/vocab.txt \
+         generator/tokenizer_config.json discriminator/config.json \
+         discriminator/model.safetensors discriminator/vocab.txt tokenizer/vocab.txt \
+         checkpoint/optimizer.safetensors checkpoint/pretrain_state.json \
+         checkpoint/generator/model.safetensors loss.svg accuracy.svg metrics.tsv; do
+    check "$f written" [ -s "$tmp/a/$f" ]
+done
+check "no checkpoint leftovers" [ ! -e "$tmp/a/checkpoint.new" ] && [ ! -e "$tmp/a/checkpoint.old" ]
+check "generator architecture" grep -q '"ElectraForMaskedLM"' "$tmp/a/generator/config.json"
+check "discriminator architecture" grep -q '"ElectraForPreTraining"' "$tmp/a/discriminator/config.json"
+check "metrics: header + 8 steps" [ "$(wc -l < "$tmp/a/metrics.tsv")" -eq 9 ]
+check "loss.svg is an SVG" grep -q '<svg' "$tmp/a/loss.svg"
+"$electra" fill-mask --model "$tmp/a/generator" "the cat sat on the [MASK]." > "$tmp/fill.txt"
+check "fill-mask loads the generator" [ $? -eq 0 ]
+"$electra" detect --model "$tmp/a/discriminator" "the cat sat on the log." > "$tmp/detect.txt"
+check "detect loads the discriminator" [ $? -eq 0 ]
+
+# Stopped after 3 steps and resumed to 8 (the held-out measurements in
+# between change nothing): the same weights as 8 in one go.
+# shellcheck disable=SC2086
+"$electra" pretrain $small --steps 8 --stop-after 3 --eval "$tmp/heldout.txt" \
+    --eval-batches 2 --out "$tmp/b" > "$tmp/b1.json" 2> "$tmp/b1.err"
+check "--stop-after exits 0" [ $? -eq 0 ]
+check "--stop-after reports" grep -q '"finished":false,"steps":3,' "$tmp/b1.json"
+check "no models before the end" [ ! -e "$tmp/b/generator" ]
+# shellcheck disable=SC2086
+"$electra" pretrain $small --steps 8 --resume --eval "$tmp/heldout.txt" --eval-batches 2 \
+    --out "$tmp/b" > "$tmp/b2.json" 2> "$tmp/b2.err"
+check "--resume exits 0" [ $? -eq 0 ]
+check "resumed at 3" grep -q 'resumed from .* at step 3' "$tmp/b2.err"
+check "5 steps run" grep -q '"steps":8,"steps_this_run":5,' "$tmp/b2.json"
+check "resumed discriminator = uninterrupted" cmp -s "$tmp/a/discriminator/model.safetensors" \
+    "$tmp/b/discriminator/model.safetensors"
+check "resumed generator = uninterrupted" cmp -s "$tmp/a/generator/model.safetensors" \
+    "$tmp/b/generator/model.safetensors"
+check "metrics: one line per step" [ "$(wc -l < "$tmp/b/metrics.tsv")" -eq 9 ]
+
+# Errors.
+check "no arguments: usage (2)" [ "$(status "$electra" pretrain)" -eq 2 ]
+check "--help (0)" [ "$(status "$electra" pretrain --help)" -eq 0 ]
+# shellcheck disable=SC2086
+check "no --steps (2)" [ "$(status "$electra" pretrain $small --out "$tmp/e")" -eq 2 ]
+# shellcheck disable=SC2086
+check "bad --lr (2)" [ "$(status "$electra" pretrain $small --steps 2 --lr x --out "$tmp/e")" -eq 2 ]
+# shellcheck disable=SC2086
+check "warm-up past the end (2)" [ "$(status "$electra" pretrain $small --steps 2 --warmup 5 --out "$tmp/e")" -eq 2 ]
+# shellcheck disable=SC2086
+check "unknown option (2)" [ "$(status "$electra" pretrain $small --steps 2 --bogus 1 --out "$tmp/e")" -eq 2 ]
+check "missing corpus (1)" [ "$(status "$electra" pretrain --vocab "$tmp/vocab.txt" --corpus "$tmp/none.txt" --steps 2 --out "$tmp/e")" -eq 1 ]
+# shellcheck disable=SC2086
+check "impossible model (1)" [ "$(status "$electra" pretrain $small --disc-heads 3 --steps 5 --out "$tmp/e")" -eq 1 ]
+# shellcheck disable=SC2086
+check "resume without a checkpoint (1)" [ "$(status "$electra" pretrain $small --steps 5 --resume --out "$tmp/e2")" -eq 1 ]
+# shellcheck disable=SC2086
+check "resume with another batch (1)" [ "$(status "$electra" pretrain $small --batch 2 --steps 9 --resume --out "$tmp/b")" -eq 1 ]
+# shellcheck disable=SC2086
+"$electra" pretrain $small --batch 2 --steps 9 --resume --out "$tmp/b" 2> "$tmp/err" > /dev/null
+check "the mismatch is named" grep -q 'batch size' "$tmp/err"
+exit $fail
