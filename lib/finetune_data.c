@@ -25,23 +25,13 @@ static electra_status line_fail(const struct line *l, const char *what)
     return el_fail(ELECTRA_ERR_FORMAT, "%s:%zu: %s", l->name, l->number, what);
 }
 
-static electra_status check_utf8(const struct line *l, const char *s, size_t n, const char *key)
-{
-    size_t bad = el_utf8_check(s, n);
-    if (bad < n)
-        return el_fail(ELECTRA_ERR_INVALID_UTF8, "%s:%zu: \"%s\" is not valid UTF-8 at byte %zu",
-                       l->name, l->number, key, bad);
-    return ELECTRA_OK;
-}
-
-/* Copy a string into the data's buffer. */
-static electra_status keep(const struct line *l, const char *s, const char *key, el_ft_span *out)
+/* Copy a string into the data's buffer. Strings are valid UTF-8: the
+ * line was checked, and cJSON's escapes only make valid UTF-8 (it refuses
+ * lone surrogates). */
+static electra_status keep(const struct line *l, const char *s, el_ft_span *out)
 {
     el_ft_data *d = l->d;
     size_t n = strlen(s);
-    electra_status st = check_utf8(l, s, n, key);
-    if (st)
-        return st;
     if (el_grow((void **)&d->bytes, &d->bytes_cap, d->len + n + 1, 1))
         return el_nomem("reading fine-tuning data");
     memcpy(d->bytes + d->len, s, n);
@@ -66,7 +56,7 @@ static electra_status string_member(const struct line *l, const char *key, int o
                        key);
     if (present)
         *present = 1;
-    return keep(l, item->valuestring, key, out);
+    return keep(l, item->valuestring, out);
 }
 
 /* A class or tag name: a non-empty string, interned. */
@@ -77,9 +67,6 @@ static electra_status name_index(const struct line *l, const cJSON *item, const 
         return el_fail(ELECTRA_ERR_FORMAT, "%s:%zu: %s is not a string", l->name, l->number, key);
     const char *s = item->valuestring;
     size_t n = strlen(s);
-    electra_status st = check_utf8(l, s, n, key);
-    if (st)
-        return st;
     if (n == 0)
         return el_fail(ELECTRA_ERR_FORMAT, "%s:%zu: %s is empty", l->name, l->number, key);
     return el_strtab_intern(&l->d->names, s, n, index, NULL);
@@ -124,7 +111,7 @@ static electra_status parse_tag(const struct line *l, el_ft_example *ex)
         if (!cJSON_IsString(tok))
             return el_fail(ELECTRA_ERR_FORMAT, "%s:%zu: %s is not a string", l->name, l->number,
                            key);
-        electra_status s = keep(l, tok->valuestring, key, &w->text);
+        electra_status s = keep(l, tok->valuestring, &w->text);
         snprintf(key, sizeof key, "tags[%zu]", i);
         if (!s)
             s = name_index(l, tag, key, &w->tag);
@@ -171,7 +158,7 @@ static electra_status add_answer(const struct line *l, const el_ft_example *ex, 
         at += len;
     }
     el_ft_answer a;
-    electra_status s = keep(l, text->valuestring, "answers text", &a.text);
+    electra_status s = keep(l, text->valuestring, &a.text);
     if (s)
         return s;
     ctx = el_ft_str(d, ex->b); /* keep() may have moved the buffer */

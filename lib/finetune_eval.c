@@ -49,6 +49,18 @@ static void predict_batch(const el_ft_features *f, const el_ft_eval_options *o,
     }
 }
 
+/* What a batch's mean loss is a mean over: its scored tokens when
+ * tagging, else its rows. */
+static double loss_weight(const el_train_batch *b, el_ft_task task)
+{
+    if (task != EL_FT_TAG)
+        return (double)b->batch;
+    size_t n = 0;
+    for (size_t i = 0; i < b->batch * b->seq; i++)
+        n += b->labels[i] != EL_FT_IGNORE;
+    return (double)n;
+}
+
 static void score_classify(const el_ft_features *f, const el_ft_labels *labels,
                            const struct preds *p, int32_t *gold, el_ft_scores *s)
 {
@@ -172,17 +184,21 @@ electra_status el_ft_evaluate(el_trainer *tr, const el_ft_data *d, const el_ft_f
     if (f->task == EL_FT_QA ? !p.span || !p.null : !p.cls || !gold || !pred)
         st = el_nomem("evaluating");
     el_ft_scores s = {.examples = d->n};
-    double loss_sum = 0;
+    double loss_sum = 0, weight_sum = 0;
     for (size_t k = 0; !st && k < el_ft_batcher_count(&b); k++) {
         const size_t *rows;
         const el_train_batch *batch = el_ft_batcher_get(&b, k, &rows, NULL);
         double loss;
         if (!(st = el_trainer_evaluate(tr, batch, &loss))) {
-            loss_sum += loss * (double)batch->batch;
+            double weight = loss_weight(batch, f->task);
+            if (weight > 0) {
+                loss_sum += loss * weight;
+                weight_sum += weight;
+            }
             predict_batch(f, o, el_trainer_model(tr), batch, rows, &p);
         }
     }
-    s.loss = f->n ? loss_sum / (double)f->n : 0.0;
+    s.loss = weight_sum > 0 ? loss_sum / weight_sum : 0.0;
     if (!st) {
         if (f->task == EL_FT_CLASSIFY)
             score_classify(f, labels, &p, gold, &s);

@@ -23,7 +23,10 @@ typedef struct el_ft_eval_options {
 } el_ft_eval_options;
 
 typedef struct el_ft_scores {
-    double loss;            /* dev loss: batch means weighted by rows */
+    double loss;            /* dev loss: the mean over rows (tags: over
+                               scored tokens). The QA loss depends on the
+                               padding, as transformers' does: padded
+                               positions take part in the softmax */
     const char *main_name;  /* "accuracy", "f1" */
     double main;            /* the metric that picks the best epoch */
     size_t examples;
