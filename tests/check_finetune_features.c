@@ -10,6 +10,7 @@
 #include "alloc.h"
 #include "finetune_batch.h"
 #include "finetune_features.h"
+#include "finetune_labels.h"
 #include "finetune_squad.h"
 #include "testutil.h"
 
@@ -334,6 +335,104 @@ START_TEST(batches_of_classes_and_answers)
 }
 END_TEST
 
+static long allocs_left = -1, live;
+
+static void *failing_malloc(size_t n, void *user)
+{
+    (void)user;
+    if (allocs_left == 0)
+        return NULL;
+    if (allocs_left > 0)
+        allocs_left--;
+    void *p = malloc(n);
+    live += p != NULL;
+    return p;
+}
+
+static void *failing_realloc(void *p, size_t n, void *user)
+{
+    (void)user;
+    if (allocs_left == 0)
+        return NULL;
+    if (allocs_left > 0)
+        allocs_left--;
+    void *q = realloc(p, n);
+    live += !p && q;
+    return q;
+}
+
+static void counting_free(void *p, void *user)
+{
+    (void)user;
+    live -= p != NULL;
+    free(p);
+}
+
+/* Reading, labelling, tokenizing and batching with the 1st, 2nd, ...
+ * allocation failing in turn: each time a clean ELECTRA_ERR_NOMEM and
+ * nothing left allocated. */
+static electra_status pipeline(const electra_tokenizer *t, const char *text, el_ft_task task)
+{
+    el_ft_data *d = NULL;
+    el_ft_labels l = {0};
+    int32_t *map = NULL;
+    el_ft_features *f = NULL;
+    el_ft_batcher b = {0};
+    int keep;
+    el_config cfg = {.head = ELECTRA_HEAD_NONE};
+    electra_status s = el_ft_data_parse(text, strlen(text), "in", task, &d);
+    if (!s)
+        s = el_ft_labels_choose(&cfg, d, NULL, &l, &keep);
+    if (!s && task != EL_FT_QA)
+        s = el_ft_labels_map(&l, d, &map);
+    if (!s)
+        s = el_ft_features_build(d, map, t, 10, 2, &f);
+    if (!s)
+        s = el_ft_batcher_init(&b, f, 2, 0);
+    if (!s)
+        el_ft_batcher_get(&b, 0, NULL, NULL);
+    el_ft_batcher_free(&b);
+    el_ft_features_free(f);
+    el_free(map);
+    el_ft_labels_free(&l);
+    el_ft_data_free(d);
+    return s;
+}
+
+START_TEST(allocation_failures)
+{
+    electra_tokenizer *t = tokenizer();
+    const char *texts[] = {
+        "{\"tokens\": [\"The\", \"zanzibar\"], \"tags\": [\"A\", \"B\"]}\n"
+        "{\"tokens\": [\"jury\", \"said\", \"w1\"], \"tags\": [\"B\", \"C\", \"A\"]}\n",
+        "{\"text\": \"the jury\", \"pair\": \"said\", \"label\": \"x\"}\n"
+        "{\"text\": \"w1 w2\", \"label\": \"y\"}\n",
+        "{\"question\": \"what\", \"context\": \"w1 w2 w3 w4 w5 w6 red w7 w8\", "
+        "\"answers\": [{\"text\": \"red\", \"answer_start\": 18}]}\n"};
+    const el_ft_task tasks[] = {EL_FT_TAG, EL_FT_CLASSIFY, EL_FT_QA};
+    ck_assert_int_eq(electra_set_allocator(failing_malloc, failing_realloc, counting_free, NULL),
+                     ELECTRA_OK);
+    for (int i = 0; i < 3; i++) {
+        int k;
+        for (k = 0;; k++) {
+            allocs_left = k;
+            live = 0;
+            electra_status s = pipeline(t, texts[i], tasks[i]);
+            ck_assert_msg(live == 0, "task %d, allocation %d failing: %ld blocks leaked", i, k,
+                          live);
+            if (s == ELECTRA_OK)
+                break;
+            ck_assert_msg(s == ELECTRA_ERR_NOMEM, "task %d, allocation %d failing: %d %s", i, k,
+                          s, electra_last_error());
+        }
+        ck_assert_int_gt(k, 10);
+    }
+    allocs_left = -1;
+    electra_set_allocator(NULL, NULL, NULL, NULL);
+    electra_tokenizer_free(t);
+}
+END_TEST
+
 Suite *make_finetune_features_suite(void)
 {
     Suite *s = suite_create("finetune_features");
@@ -349,6 +448,9 @@ Suite *make_finetune_features_suite(void)
     tc = tcase_create("batches");
     tcase_add_test(tc, batches_padded_and_shuffled);
     tcase_add_test(tc, batches_of_classes_and_answers);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("chaos");
+    tcase_add_test(tc, allocation_failures);
     suite_add_tcase(s, tc);
     return s;
 }
