@@ -115,6 +115,8 @@ struct run {
     el_ft_scores best;
     double train_seconds, eval_seconds;
     size_t train_tokens;
+    double epoch_loss;       /* sum of this epoch's step losses */
+    size_t epoch_steps;
 };
 
 static int parse_double(const char *opt, const char *value, double lo, double hi, double *out)
@@ -533,12 +535,13 @@ static int write_plot(const struct run *r)
     char metric[64];
     snprintf(metric, sizeof metric, "dev %s", r->n_epochs ? r->best.main_name : "");
     struct svg_series series[3] = {
-        {"train loss (smoothed)", r->step_x, r->step_loss, r->n_steps},
+        {"train loss", r->step_x, r->step_loss, r->n_steps},
         {"dev loss", r->epoch_x, r->dev_loss, r->dev ? r->n_epochs : 0},
         {metric, r->epoch_x, r->dev_main, r->dev ? r->n_epochs : 0},
     };
     char title[256];
-    snprintf(title, sizeof title, "electra finetune --task %s",
+    snprintf(title, sizeof title,
+             "electra finetune --task %s (train loss: moving average over ~5%% of the run)",
              el_ft_task_name((el_ft_task)r->set.task));
     int rc = path && svg_plot_write(path, title, "step", "loss / score", series, 3) == 0
                  ? 0
@@ -592,14 +595,15 @@ static int end_epoch(struct run *r, long epoch, double started)
     cJSON *row = r->dev ? scores_json(task, &sc) : cJSON_CreateObject();
     cJSON_AddNumberToObject(row, "epoch", (double)epoch);
     cJSON_AddNumberToObject(row, "step", (double)r->n_steps);
-    cJSON_AddNumberToObject(row, "train_loss", r->n_steps ? r->step_loss[r->n_steps - 1] : 0);
+    cJSON_AddNumberToObject(row, "train_loss", r->epoch_loss / (double)r->epoch_steps);
+    cJSON_AddNumberToObject(row, "train_loss_smoothed", r->step_loss[r->n_steps - 1]);
     cJSON_AddNumberToObject(row, "seconds", now_seconds() - started);
     cJSON_AddItemToArray(r->history, row);
     fprintf(stderr, "electra %s: epoch %ld/%ld: ", cmd, epoch, s->epochs);
     if (r->dev)
         print_scores(stderr, task, &sc);
     else
-        fprintf(stderr, "train loss %.4f", r->n_steps ? r->step_loss[r->n_steps - 1] : 0);
+        fprintf(stderr, "train loss %.4f", r->epoch_loss / (double)r->epoch_steps);
     fprintf(stderr, "%s\n", better && r->dev ? "  (best so far: saved)" : "");
     if (better) {
         electra_status st = el_trainer_save_pretrained(r->tr, s->out_dir, s->model_dir);
@@ -640,10 +644,14 @@ static int train(struct run *r)
     struct progress p;
     progress_init(&p, stderr, (size_t)r->steps, 10);
     double ema = 0, weight = 0;
+    double alpha = 20.0 / (double)r->steps;
+    alpha = alpha < 0.01 ? 0.01 : alpha > 0.3 ? 0.3 : alpha;
     size_t per_epoch = el_ft_batcher_count(&r->batcher);
     for (long epoch = 1; epoch <= s->epochs; epoch++) {
         /* A fresh order every epoch, fixed by the seed. */
         el_ft_batcher_order(&r->batcher, 1, s->seed * 1000003u + (uint64_t)epoch);
+        r->epoch_loss = 0;
+        r->epoch_steps = 0;
         for (size_t k = 0; k < per_epoch; k++) {
             size_t tokens;
             const el_train_batch *b = el_ft_batcher_get(&r->batcher, k, NULL, &tokens);
@@ -661,10 +669,13 @@ static int train(struct run *r)
                                  loss, r->n_steps + 1);
             }
             r->train_tokens += tokens;
-            /* An exponential moving average, bias-corrected like Adam's,
-             * so the first steps are not pulled towards 0. */
-            ema = 0.98 * ema + 0.02 * loss;
-            weight = 0.98 * weight + 0.02;
+            r->epoch_loss += loss;
+            r->epoch_steps++;
+            /* An exponential moving average over about 5 % of the run,
+             * bias-corrected like Adam's so the first steps are not
+             * pulled towards 0. */
+            ema = (1 - alpha) * ema + alpha * loss;
+            weight = (1 - alpha) * weight + alpha;
             r->step_x[r->n_steps] = (double)(r->n_steps + 1);
             r->step_loss[r->n_steps] = ema / weight;
             r->n_steps++;
