@@ -2,7 +2,8 @@
 # finetune_ci.sh - `electra finetune` end to end on three synthetic tasks a
 # tiny model (2 layers, width 32, 75-token vocabulary, random weights) can
 # only solve by learning them, then the inference commands on the saved
-# models, and the command's errors.
+# models; fixture checkpoints keeping their head or getting a new one; and
+# the command's errors.
 #
 #   classify  does the sentence contain "zebra"? (half do)
 #   tag       PER names and LOC places (two words, or one word of three
@@ -172,6 +173,23 @@ check "qa: contexts were read in several windows" grep -q '"train_rows":1[0-9][0
 "$electra" qa --model "$tmp/q" --json --context "apple river key green stone cloud red music" \
     "what is the key ?" > "$tmp/q1.json"
 check "qa: electra qa answers" grep -q '"answer":"green"' "$tmp/q1.json"
+
+# --- starting from fixture checkpoints (skipped without the fixtures) ------
+models="${ELECTRA_FIXTURES:-}/models"
+if [ -d "$models/tiny-tagger" ] && [ -d "$models/tiny-discriminator" ]; then
+    # A tagger whose id2label holds the data's tags keeps its head and order.
+    "$electra" finetune --task tag --model "$models/tiny-tagger" --epochs 1 \
+        --train "$tmp/tag.train" --out "$tmp/k" > /dev/null 2> "$tmp/k.err"
+    check "a fitting head is kept" grep -q "(its own head), 5 labels: O B-PER I-PER B-LOC I-LOC" "$tmp/k.err"
+    check "the kept labels keep their ids" grep -q '"1": "B-PER"' "$tmp/k/config.json"
+    # A discriminator gets a classifier on its trunk.
+    "$electra" finetune --task classify --model "$models/tiny-discriminator" --epochs 1 \
+        --train "$tmp/classify.train" --out "$tmp/n" > /dev/null 2> "$tmp/n.err"
+    check "a discriminator gets a new head" grep -q "(its trunk and a new head), 2 labels: no yes" "$tmp/n.err"
+    check "the new head is saved" grep -q ElectraForSequenceClassification "$tmp/n/config.json"
+else
+    echo "SKIPPED: fixture checkpoints (no \$ELECTRA_FIXTURES/models)"
+fi
 
 # --- errors -----------------------------------------------------------------
 check "--help (0)" [ "$(status "$electra" finetune --help)" -eq 0 ]
