@@ -83,6 +83,11 @@ static electra_status answer_windows(electra_context *ctx, const electra_options
         if (null < *null_score)
             *null_score = null;
         start[0] = end[0] = 0.0;
+        /* Spans run over the context (and the leading [CLS], scored 0):
+         * a "[CLS]" typed into the question is in the softmax, as in the
+         * pipeline, but its offsets point into the question. */
+        for (size_t i = 1; i < seq; i++)
+            wanted[i] = wanted[i] && seq_ids[i] == 1;
         for (size_t i = 0; i < seq; i++) {
             if (!wanted[i])
                 continue;
