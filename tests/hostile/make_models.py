@@ -415,6 +415,10 @@ def tokenizer_cases():
     tokenizer_file("vocab_surrogate.txt", F, "line 1: invalid UTF-8", b"\xed\xa0\x80\n" + good)
     tokenizer_file("vocab_truncated_utf8.txt", F, "line 9: invalid UTF-8", good + b"\xe4\xb8")
     tokenizer_file("vocab_empty.txt", F, "the vocabulary is empty", b"")
+    tokenizer_file("vocab_only_newlines.txt", F, "the vocabulary has no unknown token [UNK]",
+                   b"\n\n\n")
+    tokenizer_file("vocab_no_specials.txt", F, "the vocabulary has no unknown token [UNK]",
+                   vocab_txt(VOCAB[5:]))
     tokenizer_file("vocab_latin1.txt", F, "invalid UTF-8", "caf\u00e9\n".encode("latin-1"))
     tokenizer_file("absent_vocab.txt", "ELECTRA_ERR_IO", "No such file", None)
     T = "tokenizer.json"
