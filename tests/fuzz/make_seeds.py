@@ -120,6 +120,8 @@ def tokenizer_json_seeds():
     seed("tokenizer_json", "cased", tokenizer_json(**{"normalizer.lowercase": False,
                                                       "normalizer.strip_accents": True}))
     seed("tokenizer_json", "sparse_ids", tokenizer_json(**{"model.vocab": {"a": 0, "b": 5000}}))
+    seed("tokenizer_json", "id_int32_max", tokenizer_json(**{"model.vocab": {"a": 0,
+                                                                            "b": 2**31 - 1}}))
     seed("tokenizer_json", "prefix", tokenizer_json(**{"model.continuing_subword_prefix": "@@"}))
     seed("tokenizer_json", "null_normalizer", tokenizer_json(normalizer=None))
     seed("tokenizer_json", "truncated", tokenizer_json()[:300])
@@ -324,7 +326,29 @@ def tasks_seeds():
     task("forward_bad_ids", 5, 0, 0, 0, bytes([2, 200, 4, 3]))
 
 
+def hostile_seeds():
+    """The crafted tokenizer files and configs of tests/hostile (small ones)."""
+    hostile = os.path.join(TOP, "tests", "hostile")
+    for root, _, files in sorted(os.walk(hostile)):
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            rel = os.path.relpath(path, hostile)
+            if os.path.getsize(path) > 8192:
+                continue
+            with open(path, "rb") as f:
+                data = f.read()
+            tag = "hostile_" + rel.replace("/", "_")
+            if rel.startswith("tokenizers/") and name.endswith(".tokenizer.json"):
+                seed("tokenizer_json", tag, data)
+            elif rel.startswith("tokenizers/") and name.endswith(".txt"):
+                seed("vocab", tag, data)
+            elif rel.startswith("models/") and name == "config.json":
+                seed("config", tag, data)
+                seed("model_config", tag, data)
+
+
 def main():
+    hostile_seeds()
     vocab_seeds()
     tokenizer_json_seeds()
     tokenizer_dir_seeds()
