@@ -285,11 +285,22 @@ START_TEST(huge_top_k)
     electra_result *r = NULL;
     cap_allocations(BIG_ALLOC);
     open_model("tiny-generator");
-    /* Every token of the vocabulary, best first. */
+    /* Every token of the vocabulary, best first (found by sorting), the
+     * first ones as TOP_K 64 finds them (by insertion). */
     ck_assert_int_eq(electra_fill_mask(ctx, "the [MASK] dog", 14, NULL, 0, k, &r), ELECTRA_OK);
     ck_assert_uint_eq(electra_result_count(r), 30522);
     for (size_t i = 1; i < electra_result_count(r); i++)
         ck_assert(electra_result_score(r, i) <= electra_result_score(r, i - 1));
+    electra_options *k64 = options(ELECTRA_OPT_TOP_K, 64);
+    electra_result *r64 = NULL;
+    ck_assert_int_eq(electra_fill_mask(ctx, "the [MASK] dog", 14, NULL, 0, k64, &r64), ELECTRA_OK);
+    ck_assert_uint_eq(electra_result_count(r64), 64);
+    for (size_t i = 0; i < 64; i++) {
+        ck_assert_int_eq(electra_result_id(r64, i), electra_result_id(r, i));
+        ck_assert_str_eq(electra_result_text(r64, i), electra_result_text(r, i));
+    }
+    electra_result_free(r64);
+    electra_options_free(k64);
     electra_result_free(r);
     /* With targets: as many as there are distinct targets. */
     const char *targets[] = {"dog", "cat", "dog"};
