@@ -6,16 +6,19 @@
 #include "pickle.h"
 
 /* Walk what the pickle built, reading every field; iterative, with an
- * explicit stack, since a pickle may nest as deep as its bytes allow. */
+ * explicit stack, since a pickle may nest as deep as its bytes allow. The
+ * memo makes it a graph whose shared parts a tree walk visits again and
+ * again (exponentially often): the walk stops after a million objects. */
+#define WALK_MAX 1000000
+
 static void walk(const el_pk_obj *root)
 {
-    size_t cap = 64, n = 0;
+    size_t cap = 64, n = 0, pushed = 1;
     const el_pk_obj **stack = malloc(cap * sizeof *stack);
     FUZZ_CHECK(stack != NULL);
     stack[n++] = root;
     volatile size_t sum = 0;
-    size_t visits = 0;
-    while (n && visits++ < 1000000) {
+    while (n) {
         const el_pk_obj *o = stack[--n];
         FUZZ_CHECK(o != NULL);
         sum += strlen(el_pk_kind_name(o->kind));
@@ -29,7 +32,7 @@ static void walk(const el_pk_obj *root)
         case EL_PK_TUPLE:
         case EL_PK_LIST:
         case EL_PK_DICT:
-            for (size_t i = 0; i < o->u.seq.n; i++) {
+            for (size_t i = 0; i < o->u.seq.n && pushed < WALK_MAX; i++, pushed++) {
                 if (n == cap) {
                     cap *= 2;
                     stack = realloc(stack, cap * sizeof *stack);

@@ -224,7 +224,7 @@ def safetensors_seeds():
     for name in sorted(os.listdir(os.path.join(TOP, "tests", "hostile", "weights"))):
         if name.endswith(".safetensors"):
             with open(os.path.join(TOP, "tests", "hostile", "weights", name), "rb") as f:
-                seed("safetensors", "hostile_" + name, f.read())
+                seed("safetensors", "h-" + name.split(".")[0], f.read())
     index = {"metadata": {"total_size": 72},
              "weight_map": {"x": "a.safetensors", "y": "a.safetensors", "z": "b.safetensors"}}
     seed("safetensors_index", "valid", json.dumps(index, indent=2))
@@ -256,9 +256,9 @@ def torch_seeds():
                 data = f.read()
             if len(data) > 8192:  # the big ones only repeat an opcode
                 continue
-            seed("torch_bin", "hostile_" + name, data)
+            seed("torch_bin", "h-" + name.split(".")[0], data)
             if name.startswith("zip"):
-                seed("zip", "hostile_" + name, data)
+                seed("zip", "h-" + name.split(".")[0], data)
     sd = mw.state_dict([("w", mw.simple_tensor("0", [2, 2])),
                         ("b", mw.simple_tensor("1", [2], "HalfStorage"))])
     seed("torch_bin", "zip_two", mw.torch_zip(sd, [("0", mw.f32([1, 2, 3, 4])),
@@ -337,7 +337,9 @@ def hostile_seeds():
                 continue
             with open(path, "rb") as f:
                 data = f.read()
-            tag = "hostile_" + rel.replace("/", "_")
+            # a case is a file, or a directory of files
+            case = name if os.path.dirname(rel).count("/") == 0 else os.path.basename(root)
+            tag = "h-" + case.split(".")[0]
             if rel.startswith("tokenizers/") and name.endswith(".tokenizer.json"):
                 seed("tokenizer_json", tag, data)
             elif rel.startswith("tokenizers/") and name.endswith(".txt"):
@@ -364,6 +366,8 @@ def main():
             if old.startswith("seed-"):
                 os.unlink(os.path.join(d, old))
         for name, data in files.items():
+            # make dist's tar (v7) drops paths over 99 bytes
+            assert len("libelectra-1.0.0/tests/fuzz/corpus/%s/%s" % (target, name)) <= 99, name
             with open(os.path.join(d, name), "wb") as f:
                 f.write(data)
     print("\n".join("%s: %d seeds" % (t, len(f)) for t, f in sorted(SEEDS.items())))
