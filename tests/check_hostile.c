@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "electra.h"
 #include "tensor_set.h"
@@ -247,12 +249,42 @@ START_TEST(every_manifest_file_fails_as_listed)
 }
 END_TEST
 
+/* Files that are not regular files fail at once: a FIFO would block a
+ * reader forever, a device would never end. (They cannot live in git, so
+ * they are made here.) */
+START_TEST(special_files_fail_without_blocking)
+{
+    const char *dir = make_temp_dir("fifo");
+    char model[4200], fifo[4300];
+    snprintf(model, sizeof model, "%s/fifo.model", dir);
+    ck_assert_int_eq(mkdir(model, 0700), 0);
+    snprintf(fifo, sizeof fifo, "%s/config.json", model);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    electra_model *m = NULL;
+    ck_assert_int_eq(electra_model_load(model, NULL, &m), ELECTRA_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(electra_last_error(), "is not a regular file"));
+    electra_tokenizer *t = NULL;
+    ck_assert_int_eq(electra_tokenizer_load(fifo, NULL, &t), ELECTRA_ERR_IO);
+    ck_assert_int_eq(electra_tokenizer_load("/dev/zero", NULL, &t), ELECTRA_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(electra_last_error(), "/dev/zero is not a regular file"));
+    el_tensor_set *set;
+    ck_assert_int_eq(el_tensor_set_create(&set), ELECTRA_OK);
+    ck_assert_int_eq(el_load_safetensors(set, fifo), ELECTRA_ERR_IO);
+    ck_assert_int_eq(el_load_torch_bin(set, "/dev/zero"), ELECTRA_ERR_IO);
+    el_tensor_set_free(set);
+    unlink(fifo);
+    rmdir(model);
+    rmdir(dir);
+}
+END_TEST
+
 Suite *make_hostile_files_suite(void)
 {
     Suite *s = suite_create("hostile_files");
     TCase *tc = tcase_create("manifest");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, every_manifest_file_fails_as_listed);
+    tcase_add_test(tc, special_files_fail_without_blocking);
     suite_add_tcase(s, tc);
     return s;
 }
