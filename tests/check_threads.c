@@ -251,6 +251,77 @@ START_TEST(shared_models_give_identical_results)
 }
 END_TEST
 
+/* ---- loading in several threads at once ------------------------------------ */
+
+/* Each thread loads every model itself (formats differ: safetensors,
+ * shards, legacy .bin) and runs one call on it; the results must be the
+ * one-thread reference. */
+static const char *const load_dirs[] = {"tiny-discriminator", "tiny-discriminator-sharded",
+                                        "tiny-discriminator-legacy-posids"};
+
+struct loader {
+    int first;
+    uint64_t got[3]; /* per directory; 0 once two rounds disagreed */
+};
+
+/* Resolved before the threads start (fixture_path has one static buffer). */
+static char load_paths[3][4096];
+
+static uint64_t load_and_detect(const char *path)
+{
+    electra_model *m = NULL;
+    electra_context *ctx = NULL;
+    electra_result *r = NULL;
+    uint64_t fp = 0;
+    static const char t[] = "The quick brown fox ate over the lazy dog.";
+    if (electra_model_load(path, NULL, &m) == ELECTRA_OK &&
+        electra_context_create(m, NULL, &ctx) == ELECTRA_OK &&
+        electra_detect(ctx, t, sizeof t - 1, NULL, &r) == ELECTRA_OK)
+        fp = fingerprint_result(r);
+    electra_result_free(r);
+    electra_context_free(ctx);
+    electra_model_free(m);
+    return fp;
+}
+
+static void *load_all(void *arg)
+{
+    struct loader *l = arg;
+    for (int round = 0; round < 3; round++)
+        for (int k = 0; k < 3; k++) {
+            int i = (k + round + l->first) % 3;
+            uint64_t fp = load_and_detect(load_paths[i]);
+            l->got[i] = round == 0 || l->got[i] == fp ? fp : 0;
+        }
+    return NULL;
+}
+
+START_TEST(loading_in_parallel)
+{
+    REQUIRE_FIXTURES();
+    for (int i = 0; i < 3; i++) {
+        char rel[128];
+        snprintf(rel, sizeof rel, "models/%s", load_dirs[i]);
+        snprintf(load_paths[i], sizeof load_paths[i], "%s", fixture_path(rel));
+    }
+    /* the three files hold the same weights: one reference for all */
+    uint64_t want = load_and_detect(load_paths[0]);
+    ck_assert_uint_ne(want, 0);
+    struct loader loaders[4];
+    pthread_t tid[4];
+    for (int t = 0; t < 4; t++) {
+        loaders[t] = (struct loader){.first = t};
+        ck_assert_int_eq(pthread_create(&tid[t], NULL, load_all, &loaders[t]), 0);
+    }
+    for (int t = 0; t < 4; t++)
+        pthread_join(tid[t], NULL);
+    for (int t = 0; t < 4; t++)
+        for (int i = 0; i < 3; i++)
+            ck_assert_msg(loaders[t].got[i] == want,
+                          "thread %d, %s: result differs", t, load_dirs[i]);
+}
+END_TEST
+
 /* ---- electra_last_error per thread ---------------------------------------- */
 
 static pthread_barrier_t barrier;
@@ -333,6 +404,7 @@ Suite *make_threads_suite(void)
     tcase_set_timeout(tc, 900);
     tcase_add_test(tc, shared_models_give_identical_results);
     tcase_add_test(tc, last_error_is_per_thread);
+    tcase_add_test(tc, loading_in_parallel);
     suite_add_tcase(s, tc);
     return s;
 }
