@@ -34,6 +34,11 @@
  *   from is freed or written again.
  * - Text is UTF-8 given as pointer + byte length (it need not be
  *   NUL-terminated). Offsets are byte offsets into the caller's text.
+ * - When an allocation fails, the call returns ELECTRA_ERR_NOMEM, frees
+ *   what it made and leaves its handles usable (the same call can be made
+ *   again). Malformed files fail with a status naming the problem, never
+ *   with memory asked for out of proportion to the file. doc/limits.md
+ *   lists the edge cases (empty and huge texts, batch sizes, TOP_K...).
  */
 #ifndef ELECTRA_H
 #define ELECTRA_H
@@ -173,7 +178,8 @@ typedef enum electra_option {
 
     /* Tasks. */
     ELECTRA_OPT_TOP_K = 30,           /**< int, 0 = task default (fill-mask 5,
-                                         question answering 1) */
+                                         question answering 1); more than
+                                         there are candidates gives them all */
     ELECTRA_OPT_THRESHOLD = 31,       /**< float, replaced-token cut, 0.5 */
     ELECTRA_OPT_AGGREGATION = 32,     /**< electra_aggregation, SIMPLE */
     ELECTRA_OPT_MAX_ANSWER_LENGTH = 33, /**< int, tokens, 15 */
@@ -398,7 +404,8 @@ typedef enum electra_info {
 
 /** dir: a Hugging Face model directory (config.json, weights, tokenizer
  * files). Options: WEIGHT_FORMAT, PRECISION, KERNELS and the tokenizer
- * loading options. */
+ * loading options. Weight values are not inspected: NaN or infinite
+ * weights load (as in transformers) and spread into the outputs. */
 ELECTRA_API electra_status electra_model_load(const char *dir,
                                               const electra_options *options,
                                               electra_model **out);
@@ -447,8 +454,12 @@ typedef enum electra_output {
 
 /** Run the model on batch x seq token ids (row-major). attention_mask and
  * token_type_ids may be NULL (all ones / all zeros). Results stay in the
- * context until its next call. seq above the model's maximum positions
- * gives ELECTRA_ERR_TOO_LONG. */
+ * context until its next call; each row's are the same bits whatever the
+ * batch around it and the context's thread count. seq above the model's
+ * maximum positions gives ELECTRA_ERR_TOO_LONG; batch or seq 0, or a
+ * product that overflows, ELECTRA_ERR_SHAPE. The context holds every
+ * output of the pass: a generator's logits are batch x seq x vocab floats,
+ * so feed large batches in pieces. */
 ELECTRA_API electra_status electra_forward(electra_context *context, size_t batch,
                                            size_t seq, const int32_t *input_ids,
                                            const int32_t *attention_mask,
@@ -479,7 +490,11 @@ ELECTRA_API electra_status electra_output_copy(const electra_context *context, i
  * | answer    | 0               | -              | answer   | -        | span in context | score       | -     | 1 = no answer
  *
  * Items come best first within a group (fill_mask, classify, answer) or
- * in text order (detect, tag). Spans are byte offsets into the input. */
+ * in text order (detect, tag). Spans are byte offsets into the input.
+ * A text (with its pair) of more tokens than the model's positions gives
+ * ELECTRA_ERR_TOO_LONG, unless ELECTRA_OPT_TRUNCATION is set: then it is
+ * cut to MAX_LENGTH (default: the model's positions). electra_answer reads
+ * long contexts in windows instead. */
 typedef struct electra_result electra_result;
 
 /** Generator (ElectraForMaskedLM). Every "[MASK]" in text gets TOP_K

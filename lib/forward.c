@@ -1,5 +1,6 @@
 /* forward.c - ElectraModel and its heads, as transformers 4.34 computes
  * them in eval mode (see the fixtures' architecture notes). */
+#include <stdint.h>
 #include <string.h>
 
 #include "context.h"
@@ -58,6 +59,9 @@ static electra_status check_inputs(electra_context *ctx, size_t batch, size_t se
         return el_fail(ELECTRA_ERR_TOO_LONG,
                        "sequence of %zu tokens is longer than the model's %d positions", seq,
                        c->max_positions);
+    /* No buffer holds that many ids: refuse before reading any. */
+    if (batch > SIZE_MAX / seq)
+        return el_fail(ELECTRA_ERR_SHAPE, "batch %zu x seq %zu overflows", batch, seq);
     for (size_t t = 0; t < batch * seq; t++) {
         if (ids[t] < 0 || ids[t] >= c->vocab_size)
             return el_fail(ELECTRA_ERR_INVALID_ARGUMENT,
@@ -82,6 +86,9 @@ electra_status el_forward_trunk(electra_context *ctx, size_t batch, size_t seq,
     electra_status s = check_inputs(ctx, batch, seq, ids, mask, types);
     size_t rows, cols;
     el_head_output_shape(m, batch, seq, &rows, &cols);
+    if (!s && cols && rows > SIZE_MAX / cols)
+        s = el_fail(ELECTRA_ERR_SHAPE, "batch %zu x seq %zu: the head's output overflows", batch,
+                    seq);
     if (s || (s = el_context_reserve(ctx, batch, seq, rows * cols)))
         return s;
     size_t T = batch * seq, H = (size_t)m->cfg.hidden_size;

@@ -14,7 +14,10 @@
 
 electra_status el_map_file(const char *path, void **addr, size_t *size)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO (a "config.json" made by mkfifo) would
+     * otherwise wait for a writer forever; it changes nothing for the
+     * regular files we go on to read. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return el_fail(ELECTRA_ERR_IO, "cannot open %s: %s", path, strerror(errno));
     struct stat st;

@@ -272,7 +272,9 @@ static electra_status make_tuple(el_pickle *vm, size_t n)
 {
     el_pk_obj *t;
     electra_status s = new_obj(vm, EL_PK_TUPLE, &t);
-    if (s == ELECTRA_OK)
+    /* n == 0 (EMPTY_TUPLE) may come with no stack allocated yet: no
+     * pointer arithmetic on NULL. */
+    if (s == ELECTRA_OK && n)
         s = extend(vm, t, vm->stack + vm->sp - n, n);
     if (s)
         return s;

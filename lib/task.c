@@ -103,21 +103,28 @@ electra_status el_task_encode_windows(electra_context *ctx, const char *question
     return s;
 }
 
-electra_status el_task_forward_trunk(electra_context *ctx)
+electra_status el_task_forward_rows(electra_context *ctx, size_t first, size_t batch)
 {
     const electra_encoding *e = ctx->encoding;
-    size_t batch = electra_encoding_rows(e), seq = electra_encoding_length(e, 0);
+    size_t seq = electra_encoding_length(e, 0);
     size_t rows, cols;
     el_head_output_shape(ctx->model, batch, seq, &rows, &cols);
     electra_status s = el_context_reserve(ctx, batch, seq, rows * cols);
     if (s)
         return s;
     for (size_t r = 0; r < batch; r++) {
-        memcpy(ctx->ids + r * seq, electra_encoding_ids(e, r), seq * sizeof(int32_t));
-        memcpy(ctx->mask + r * seq, electra_encoding_attention_mask(e, r), seq * sizeof(int32_t));
-        memcpy(ctx->types + r * seq, electra_encoding_type_ids(e, r), seq * sizeof(int32_t));
+        size_t src = first + r;
+        memcpy(ctx->ids + r * seq, electra_encoding_ids(e, src), seq * sizeof(int32_t));
+        memcpy(ctx->mask + r * seq, electra_encoding_attention_mask(e, src),
+               seq * sizeof(int32_t));
+        memcpy(ctx->types + r * seq, electra_encoding_type_ids(e, src), seq * sizeof(int32_t));
     }
     return el_forward_trunk(ctx, batch, seq, ctx->ids, ctx->mask, ctx->types);
+}
+
+electra_status el_task_forward_trunk(electra_context *ctx)
+{
+    return el_task_forward_rows(ctx, 0, electra_encoding_rows(ctx->encoding));
 }
 
 void el_softmax(float *x, size_t n)

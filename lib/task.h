@@ -29,6 +29,8 @@ electra_status el_task_encode_windows(electra_context *ctx, const char *question
                                       size_t stride);
 /* Run the trunk on every row of ctx->encoding (rows padded alike). */
 electra_status el_task_forward_trunk(electra_context *ctx);
+/* The same on rows [first, first + batch) only (batch >= 1). */
+electra_status el_task_forward_rows(electra_context *ctx, size_t first, size_t batch);
 
 /* In-place softmax of n values (max subtracted first, as torch). */
 void el_softmax(float *x, size_t n);

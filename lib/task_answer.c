@@ -15,6 +15,10 @@
 
 /* transformers' pipeline reads at most 384 tokens at a time. */
 #define QA_MAX_SEQ_LEN 384
+/* Windows go through the model a few at a time (up to this many tokens per
+ * pass), so that the memory a call needs follows the window size, not the
+ * length of the context: a 10 MB context is 40,000 windows. */
+#define QA_TOKENS_PER_PASS 4096
 
 struct span {
     double score;
@@ -53,11 +57,14 @@ static void masked_softmax(const float *logits, const int *wanted, size_t n, dou
         out[i] /= sum;
 }
 
+/* Offer the spans of windows [first, first + rows), whose logits the last
+ * pass left in ctx->logits. */
 static electra_status answer_windows(electra_context *ctx, const electra_options *options,
-                                     struct answers *a, double *null_score)
+                                     size_t first, size_t rows, struct answers *a,
+                                     double *null_score)
 {
     const electra_encoding *e = ctx->encoding;
-    size_t rows = electra_encoding_rows(e), seq = electra_encoding_length(e, 0);
+    size_t seq = electra_encoding_length(e, 0);
     size_t max_len = (size_t)el_opt_int(options, ELECTRA_OPT_MAX_ANSWER_LENGTH);
     int32_t cls = electra_tokenizer_special_id(ctx->model->tokenizer, ELECTRA_TOKEN_CLS);
     int *wanted = el_malloc_array(seq, sizeof *wanted);
@@ -69,10 +76,10 @@ static electra_status answer_windows(electra_context *ctx, const electra_options
         return el_nomem("answering");
     }
     for (size_t r = 0; r < rows; r++) {
-        const int32_t *ids = electra_encoding_ids(e, r);
-        const int32_t *seq_ids = electra_encoding_sequence_ids(e, r);
-        const int32_t *mask = electra_encoding_attention_mask(e, r);
-        const size_t *off = electra_encoding_offsets(e, r);
+        const int32_t *ids = electra_encoding_ids(e, first + r);
+        const int32_t *seq_ids = electra_encoding_sequence_ids(e, first + r);
+        const int32_t *mask = electra_encoding_attention_mask(e, first + r);
+        const size_t *off = electra_encoding_offsets(e, first + r);
         /* Context tokens may answer; [CLS] stays in the softmax. */
         for (size_t i = 0; i < seq; i++)
             wanted[i] = mask[i] && (seq_ids[i] == 1 || ids[i] == cls);
@@ -83,6 +90,11 @@ static electra_status answer_windows(electra_context *ctx, const electra_options
         if (null < *null_score)
             *null_score = null;
         start[0] = end[0] = 0.0;
+        /* Spans run over the context (and the leading [CLS], scored 0):
+         * a "[CLS]" typed into the question is in the softmax, as in the
+         * pipeline, but its offsets point into the question. */
+        for (size_t i = 1; i < seq; i++)
+            wanted[i] = wanted[i] && seq_ids[i] == 1;
         for (size_t i = 0; i < seq; i++) {
             if (!wanted[i])
                 continue;
@@ -119,16 +131,31 @@ ELECTRA_API electra_status electra_answer(electra_context *context, const char *
     struct answers a = {.k = k ? k : 1};
     double null_score = INFINITY;
     electra_result *r = NULL;
-    a.best = el_malloc_array(a.k, sizeof *a.best);
-    s = a.best ? el_result_create(&r) : el_nomem("answering");
+    s = el_result_create(&r);
     if (!s)
         s = el_task_encode_windows(context, question, question_length, text, text_length, window,
                                    stride);
-    if (!s)
-        s = el_task_forward_trunk(context);
+    size_t rows = electra_encoding_rows(context->encoding);
+    size_t seq = electra_encoding_length(context->encoding, 0);
     if (!s) {
-        el_forward_head(context);
-        s = answer_windows(context, options, &a, &null_score);
+        /* No more answers than spans (and the empty one): TOP_K may be
+         * anything up to INT32_MAX. */
+        size_t max_len = (size_t)el_opt_int(options, ELECTRA_OPT_MAX_ANSWER_LENGTH);
+        size_t spans = rows * seq * (max_len < seq ? max_len : seq) + 1;
+        if (a.k > spans)
+            a.k = spans;
+        a.best = el_malloc_array(a.k, sizeof *a.best);
+        if (!a.best)
+            s = el_nomem("answering");
+    }
+    size_t per_pass = seq && seq < QA_TOKENS_PER_PASS ? QA_TOKENS_PER_PASS / seq : 1;
+    for (size_t first = 0; !s && first < rows; first += per_pass) {
+        size_t n = rows - first < per_pass ? rows - first : per_pass;
+        s = el_task_forward_rows(context, first, n);
+        if (!s) {
+            el_forward_head(context);
+            s = answer_windows(context, options, first, n, &a, &null_score);
+        }
     }
     for (size_t i = 0; !s && i < a.n; i++) {
         el_item it = {.id = -1, .start = a.best[i].start, .end = a.best[i].end,

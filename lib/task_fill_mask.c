@@ -3,6 +3,7 @@
  * probability (targets restrict the candidates without renormalising),
  * the token decoded alone and the sequence decoded with it filled in
  * (special tokens skipped only when the text has a single mask). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,11 +81,45 @@ static electra_status target_ids(const electra_tokenizer *tok,
     return ELECTRA_OK;
 }
 
-/* Indices (into cand, or the vocabulary when cand is NULL) of the k most
- * probable candidates, best first; ties go to the lower token id. */
-static void top_k(const float *probs, const int32_t *cand, size_t n_cand, size_t k,
-                  int32_t *best)
+/* A candidate for sorting: its probability and token id. */
+struct scored {
+    float p;
+    int32_t id;
+};
+
+/* Most probable first, ties to the lower id, NaN after every number. */
+static int by_probability(const void *a, const void *b)
 {
+    const struct scored *x = a, *y = b;
+    int xn = isnan(x->p), yn = isnan(y->p);
+    if (xn != yn)
+        return xn - yn;
+    if (!xn && x->p != y->p)
+        return x->p > y->p ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Beyond this many, the k best are found by sorting every candidate
+ * (O(n log n)) rather than by insertion into the best so far (O(n k)):
+ * TOP_K may ask for the whole vocabulary. */
+#define INSERTION_MAX_K 64
+
+/* Indices (into cand, or the vocabulary when cand is NULL) of the k most
+ * probable candidates, best first; ties go to the lower token id. order
+ * has room for n_cand entries when k > INSERTION_MAX_K. */
+static void top_k(const float *probs, const int32_t *cand, size_t n_cand, size_t k,
+                  int32_t *best, struct scored *order)
+{
+    if (k > INSERTION_MAX_K) {
+        for (size_t c = 0; c < n_cand; c++) {
+            int32_t id = cand ? cand[c] : (int32_t)c;
+            order[c] = (struct scored){probs[id], id};
+        }
+        qsort(order, n_cand, sizeof *order, by_probability);
+        for (size_t c = 0; c < k; c++)
+            best[c] = order[c].id;
+        return;
+    }
     size_t have = 0;
     for (size_t c = 0; c < n_cand; c++) {
         int32_t id = cand ? cand[c] : (int32_t)c;
@@ -110,6 +145,7 @@ struct fill {
     int32_t *cand;
     size_t n_cand;
     int32_t *best, *ids;
+    struct scored *order; /* candidates, for a large k */
     float *probs; /* vocab */
     char *buf;
     size_t cap;
@@ -123,7 +159,7 @@ static electra_status fill_one_mask(struct fill *f, size_t m, float *logits, siz
     float *probs = f->probs;
     memcpy(probs, raw, V * sizeof *probs);
     el_softmax(probs, V);
-    top_k(probs, f->cand, f->cand ? f->n_cand : V, k, f->best);
+    top_k(probs, f->cand, f->cand ? f->n_cand : V, k, f->best, f->order);
     const int32_t *ids = electra_encoding_ids(e, 0);
     const size_t *offsets = electra_encoding_offsets(e, 0);
     for (size_t c = 0; c < k; c++) {
@@ -196,7 +232,9 @@ ELECTRA_API electra_status electra_fill_mask(electra_context *context, const cha
             k = pool;
         f.best = el_malloc_array(k, sizeof *f.best);
         f.probs = el_malloc_array((size_t)context->model->cfg.vocab_size, sizeof *f.probs);
-        if (!f.best || !f.probs)
+        if (k > INSERTION_MAX_K)
+            f.order = el_malloc_array(pool, sizeof *f.order);
+        if (!f.best || !f.probs || (k > INSERTION_MAX_K && !f.order))
             s = el_nomem("filling masks");
         else
             el_forward_mlm_rows(context, f.mask_rows, f.n_masks, context->logits);
@@ -207,6 +245,7 @@ ELECTRA_API electra_status electra_fill_mask(electra_context *context, const cha
     el_free(f.ids);
     el_free(f.cand);
     el_free(f.best);
+    el_free(f.order);
     el_free(f.probs);
     el_free(f.buf);
     return el_task_end(context, s, f.r, out);

@@ -318,8 +318,12 @@ static electra_status read_added_tokens(const cJSON *root, el_vocab_builder *b,
     if (!cJSON_IsArray(added))
         return el_fail(ELECTRA_ERR_FORMAT, "%s: added_tokens must be an array", what);
     int n = cJSON_GetArraySize(added);
-    /* Ids of the vocabulary so far -> entry, to check the added ones. */
-    size_t n_ids = (size_t)(b->max_id + 1);
+    /* Ids of the vocabulary so far -> entry, to check the added ones; a
+     * table sized by the largest id, so sparse ids are refused first. */
+    electra_status st = el_vocab_builder_check_ids(b, what);
+    if (st != ELECTRA_OK)
+        return st;
+    size_t n_ids = (size_t)b->max_id + 1; /* max_id may be INT32_MAX */
     int32_t *entry_of = n_ids ? el_malloc_array(n_ids, sizeof *entry_of) : NULL;
     *lits = el_calloc((size_t)n + 1, sizeof **lits);
     if ((n_ids && !entry_of) || !*lits) {
@@ -330,7 +334,6 @@ static electra_status read_added_tokens(const cJSON *root, el_vocab_builder *b,
         entry_of[i] = -1;
     for (size_t i = 0; i < b->count; i++)
         entry_of[b->entries[i].id] = (int32_t)i;
-    electra_status st = ELECTRA_OK;
     const cJSON *item;
     cJSON_ArrayForEach(item, added)
     {

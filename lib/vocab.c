@@ -89,14 +89,22 @@ static int table_alloc(struct el_vocab_table *t, size_t n, size_t skip)
     return 0;
 }
 
+electra_status el_vocab_builder_check_ids(const el_vocab_builder *b, const char *what)
+{
+    if (b->max_id >= 0 && (size_t)b->max_id >= SPARSE_ID_FACTOR * b->count + 1024)
+        return el_fail(ELECTRA_ERR_FORMAT, "%s: token id %d is far beyond the %zu tokens",
+                       what, (int)b->max_id, b->count);
+    return ELECTRA_OK;
+}
+
 electra_status el_vocab_build(el_vocab_builder *b, const char *prefix, el_vocab *v,
                               const char *what)
 {
     if (b->count == 0)
         return el_fail(ELECTRA_ERR_FORMAT, "%s: the vocabulary is empty", what);
-    if ((size_t)b->max_id >= SPARSE_ID_FACTOR * b->count + 1024)
-        return el_fail(ELECTRA_ERR_FORMAT, "%s: token id %d is far beyond the %zu tokens",
-                       what, (int)b->max_id, b->count);
+    electra_status st = el_vocab_builder_check_ids(b, what);
+    if (st != ELECTRA_OK)
+        return st;
     size_t n_ids = (size_t)b->max_id + 1;
     size_t plen = strlen(prefix);
     v->prefix = el_strndup(prefix, plen);

@@ -62,6 +62,10 @@ void el_vocab_builder_init(el_vocab_builder *b);
 void el_vocab_builder_free(el_vocab_builder *b);
 electra_status el_vocab_builder_add(el_vocab_builder *b, const char *token, size_t len,
                                     int32_t id);
+/* ELECTRA_ERR_FORMAT when the largest id is far beyond the number of
+ * tokens: tables indexed by id are then sized from the file's numbers,
+ * not from its size, so they are refused before anything is allocated. */
+electra_status el_vocab_builder_check_ids(const el_vocab_builder *b, const char *what);
 /* Builds v (zeroed by the caller) and empties b; what: file name for
  * messages. */
 electra_status el_vocab_build(el_vocab_builder *b, const char *prefix, el_vocab *v,

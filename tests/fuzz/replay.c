@@ -1,116 +1,126 @@
-/* replay.c - runs a fuzz target's LLVMFuzzerTestOneInput on files, without
- * libFuzzer: every file named, and every file in every directory named
- * (make check replays the committed corpus this way, crashers included).
- * Usage: replay_<name> FILE_OR_DIR... */
+/* replay.c - runs a fuzz target (linked in) over files, as `make check`
+ * does over the committed corpus: every seed and every crasher found so
+ * far must pass through without a crash, a sanitizer report or a leak.
+ *
+ *   replay_<name> [FILE|DIR]...
+ *
+ * Without arguments it reads $top_srcdir/tests/fuzz/corpus/<name>/, the
+ * name being what follows "replay_" in the program's name. An empty
+ * corpus is an error. */
 #include <dirent.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
-static int run_file(const char *path)
+static int replay_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
-    if (!f) {
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) != 0) {
         perror(path);
+        if (f)
+            fclose(f);
         return -1;
     }
-    size_t cap = 4096, n = 0;
-    uint8_t *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            uint8_t *bigger = realloc(buf, cap * 2);
-            if (!bigger) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-    }
+    /* Exactly the file's bytes, so that ASan sees any read past the input. */
+    size_t n = (size_t)st.st_size;
+    unsigned char *buf = malloc(n ? n : 1);
+    int ok = buf && fread(buf, 1, n, f) == n;
     fclose(f);
-    if (!buf) {
-        fprintf(stderr, "%s: out of memory\n", path);
-        return -1;
-    }
-    /* An exact-size copy, so that reads past the input show under ASan. */
-    uint8_t *exact = malloc(n ? n : 1);
-    if (!exact) {
+    if (!ok) {
+        fprintf(stderr, "%s: cannot read\n", path);
         free(buf);
         return -1;
     }
-    memcpy(exact, buf, n);
+    LLVMFuzzerTestOneInput(buf, n);
     free(buf);
-    LLVMFuzzerTestOneInput(exact, n);
-    free(exact);
     return 0;
 }
 
-static int compare_names(const void *a, const void *b)
+static int name_order(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int run_path(const char *path, size_t *count)
+/* Replays every regular file of path (a file or a directory, not
+ * recursive); returns how many, -1 on error. */
+static long replay_path(const char *path)
 {
     struct stat st;
     if (stat(path, &st) != 0) {
         perror(path);
         return -1;
     }
-    if (!S_ISDIR(st.st_mode)) {
-        (*count)++;
-        return run_file(path);
-    }
+    if (!S_ISDIR(st.st_mode))
+        return replay_file(path) == 0 ? 1 : -1;
     DIR *d = opendir(path);
     if (!d) {
         perror(path);
         return -1;
     }
     char **names = NULL;
-    size_t n = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (de->d_name[0] == '.')
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
             continue;
-        char **grown = realloc(names, (n + 1) * sizeof *names);
-        if (!grown)
-            break;
-        names = grown;
-        size_t len = strlen(path) + strlen(de->d_name) + 2;
-        names[n] = malloc(len);
-        if (!names[n])
-            break;
-        snprintf(names[n++], len, "%s/%s", path, de->d_name);
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            names = realloc(names, cap * sizeof *names);
+        }
+        names[n] = malloc(strlen(path) + strlen(e->d_name) + 2);
+        sprintf(names[n++], "%s/%s", path, e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, compare_names); /* a stable order to report */
-    int rc = 0;
+    qsort(names, n, sizeof *names, name_order);
+    long count = 0;
     for (size_t i = 0; i < n; i++) {
-        if (run_path(names[i], count) != 0)
-            rc = -1;
+        if (stat(names[i], &st) == 0 && S_ISREG(st.st_mode)) {
+            if (getenv("FUZZ_REPLAY_VERBOSE"))
+                fprintf(stderr, "replay %s\n", names[i]);
+            if (replay_file(names[i]) != 0)
+                count = -1;
+            else if (count >= 0)
+                count++;
+        }
         free(names[i]);
     }
     free(names);
-    return rc;
+    return count;
+}
+
+/* "tests/fuzz/replay_vocab" -> "vocab" */
+static const char *target_name(const char *argv0)
+{
+    const char *base = strrchr(argv0, '/');
+    base = base ? base + 1 : argv0;
+    if (strncmp(base, "lt-", 3) == 0)
+        base += 3;
+    return strncmp(base, "replay_", 7) == 0 ? base + 7 : base;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s FILE_OR_DIR...\n", argv[0]);
-        return 2;
+    const char *name = target_name(argv[0]);
+    long total = 0;
+    if (argc > 1) {
+        for (int i = 1; i < argc; i++) {
+            long n = replay_path(argv[i]);
+            if (n < 0)
+                return 1;
+            total += n;
+        }
+    } else {
+        const char *top = getenv("top_srcdir");
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s/tests/fuzz/corpus/%s", top && *top ? top : ".", name);
+        total = replay_path(dir);
+        if (total < 0)
+            return 1;
     }
-    size_t count = 0;
-    int rc = 0;
-    for (int i = 1; i < argc; i++)
-        if (run_path(argv[i], &count) != 0)
-            rc = 1;
-    printf("%s: %zu inputs replayed\n", argv[0], count);
-    return rc;
+    printf("%s: replayed %ld inputs\n", name, total);
+    return total > 0 ? 0 : 1;
 }
