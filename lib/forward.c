@@ -10,38 +10,46 @@ static void embed(electra_context *ctx, size_t batch, size_t seq, const int32_t 
                   const int32_t *types)
 {
     const electra_model *m = ctx->model;
-    size_t E = (size_t)m->cfg.embedding_size;
-    for (size_t b = 0; b < batch; b++)
-        for (size_t p = 0; p < seq; p++) {
-            size_t t = b * seq + p;
-            const float *w = m->word_emb + (size_t)ids[t] * E;
-            const float *ty = m->type_emb + (size_t)(types ? types[t] : 0) * E;
-            const float *pos = m->pos_emb + p * E;
-            float *out = ctx->emb + t * E;
-            for (size_t i = 0; i < E; i++)
-                out[i] = w[i] + ty[i] + pos[i];
-        }
-    el_layer_norm(ctx->emb, ctx->emb, batch * seq, E, m->emb_ln_gain, m->emb_ln_bias,
-                  (float)m->cfg.layer_norm_eps, ctx->pool);
+    const el_embedding_args a = {.word = m->word_emb,
+                                 .type = m->type_emb,
+                                 .pos = m->pos_emb,
+                                 .gain = m->emb_ln_gain,
+                                 .bias = m->emb_ln_bias,
+                                 .eps = (float)m->cfg.layer_norm_eps,
+                                 .n = (size_t)m->cfg.embedding_size,
+                                 .ids = ids,
+                                 .types = types,
+                                 .batch = batch,
+                                 .seq = seq};
+    el_embed(m->ops, &a, ctx->emb, ctx->pool);
 }
 
 /* One post-LN BERT layer from x into out (which may be x). */
 static void layer_forward(electra_context *ctx, const el_layer *L, const float *x, float *out,
                           size_t batch, size_t seq, const int32_t *mask)
 {
-    const el_config *c = &ctx->model->cfg;
-    size_t T = batch * seq, H = (size_t)c->hidden_size;
+    const electra_model *m = ctx->model;
+    const el_config *c = &m->cfg;
+    size_t T = batch * seq, H = (size_t)c->hidden_size, heads = (size_t)c->num_heads;
     float eps = (float)c->layer_norm_eps;
-    el_linear_forward(&L->query, x, T, ctx->q, EL_ACT_NONE, NULL, ctx->pool);
-    el_linear_forward(&L->key, x, T, ctx->k, EL_ACT_NONE, NULL, ctx->pool);
-    el_linear_forward(&L->value, x, T, ctx->v, EL_ACT_NONE, NULL, ctx->pool);
-    el_attention(ctx->q, ctx->k, ctx->v, ctx->attn, batch, seq, (size_t)c->num_heads,
-                 H / (size_t)c->num_heads, mask, ctx->attn_scratch, ctx->pool);
+    el_linear_forward(&L->qkv, x, T, ctx->qkv, EL_ACT_NONE, NULL, ctx->pool);
+    const el_self_attention attention = {.q = ctx->qkv,
+                                         .k = ctx->qkv + H,
+                                         .v = ctx->qkv + 2 * H,
+                                         .ld = 3 * H,
+                                         .out = ctx->attn,
+                                         .batch = batch,
+                                         .seq = seq,
+                                         .heads = heads,
+                                         .head_dim = H / heads,
+                                         .mask = mask};
+    el_attention(m->ops, &attention, ctx->attn_scratch, ctx->pool);
     el_linear_forward(&L->attn_out, ctx->attn, T, ctx->tmp, EL_ACT_NONE, x, ctx->pool);
-    el_layer_norm(ctx->tmp, ctx->tmp, T, H, L->attn_ln_gain, L->attn_ln_bias, eps, ctx->pool);
+    el_layer_norm(m->ops, ctx->tmp, ctx->tmp, T, H, L->attn_ln_gain, L->attn_ln_bias, eps,
+                  ctx->pool);
     el_linear_forward(&L->intermediate, ctx->tmp, T, ctx->inter, c->hidden_act, NULL, ctx->pool);
     el_linear_forward(&L->output, ctx->inter, T, out, EL_ACT_NONE, ctx->tmp, ctx->pool);
-    el_layer_norm(out, out, T, H, L->out_ln_gain, L->out_ln_bias, eps, ctx->pool);
+    el_layer_norm(m->ops, out, out, T, H, L->out_ln_gain, L->out_ln_bias, eps, ctx->pool);
 }
 
 static electra_status check_inputs(electra_context *ctx, size_t batch, size_t seq,
@@ -127,8 +135,8 @@ void el_forward_head(electra_context *ctx)
     case ELECTRA_HEAD_MASKED_LM:
         /* The generator head uses exact gelu whatever hidden_act says. */
         el_linear_forward(&m->gen_dense, ctx->hidden, T, ctx->head, EL_ACT_GELU, NULL, ctx->pool);
-        el_layer_norm(ctx->head, ctx->head, T, (size_t)m->cfg.embedding_size, m->gen_ln_gain,
-                      m->gen_ln_bias, (float)m->cfg.layer_norm_eps, ctx->pool);
+        el_layer_norm(m->ops, ctx->head, ctx->head, T, (size_t)m->cfg.embedding_size,
+                      m->gen_ln_gain, m->gen_ln_bias, (float)m->cfg.layer_norm_eps, ctx->pool);
         el_linear_forward(&m->gen_lm, ctx->head, T, ctx->logits, EL_ACT_NONE, NULL, ctx->pool);
         break;
     case ELECTRA_HEAD_PRETRAINING:
@@ -165,7 +173,7 @@ void el_forward_mlm_rows(electra_context *ctx, const size_t *rows, size_t n, flo
     for (size_t i = 0; i < n; i++)
         memcpy(ctx->tmp + i * H, ctx->hidden + rows[i] * H, H * sizeof(float));
     el_linear_forward(&m->gen_dense, ctx->tmp, n, ctx->head, EL_ACT_GELU, NULL, ctx->pool);
-    el_layer_norm(ctx->head, ctx->head, n, (size_t)m->cfg.embedding_size, m->gen_ln_gain,
-                  m->gen_ln_bias, (float)m->cfg.layer_norm_eps, ctx->pool);
+    el_layer_norm(m->ops, ctx->head, ctx->head, n, (size_t)m->cfg.embedding_size,
+                  m->gen_ln_gain, m->gen_ln_bias, (float)m->cfg.layer_norm_eps, ctx->pool);
     el_linear_forward(&m->gen_lm, ctx->head, n, out, EL_ACT_NONE, NULL, ctx->pool);
 }

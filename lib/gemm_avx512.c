@@ -116,7 +116,7 @@ void el_gemm_epilogue_avx512(const el_gemm_args *g, const float *acc, size_t row
     }
 }
 
-static const el_gemm_float_kernel avx512 = {
+const el_gemm_float_kernel el_gemm_avx512_float = {
     MR,
     NR,
     {NULL, tile_1, tile_2, tile_3, tile_4, tile_5, tile_6, tile_7, tile_8, tile_9, tile_10,
@@ -125,7 +125,7 @@ static const el_gemm_float_kernel avx512 = {
 
 static void forward(const el_gemm_args *g, el_threadpool *pool)
 {
-    el_gemm_float_forward(&avx512, g, pool);
+    el_gemm_float_forward(&el_gemm_avx512_float, g, pool);
 }
 
 static size_t packed_bytes(size_t k, size_t n)

@@ -132,6 +132,11 @@ void el_linear_release(el_linear *l)
     l->packed = NULL;
 }
 
+int el_linear_is_packed(const el_linear *l)
+{
+    return l->packed != NULL;
+}
+
 const char *el_linear_kernel_name(const el_linear *l)
 {
     const packed_weights *packed = l->packed;

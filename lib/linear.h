@@ -46,6 +46,9 @@ electra_status el_linear_init(el_linear *l, const float *weight, const float *bi
 electra_status el_linear_init_precision(el_linear *l, const float *weight, const float *bias,
                                         size_t in, size_t out, int kernels, int precision);
 void el_linear_release(el_linear *l);
+/* 1 when l computes from its packed copy alone, so that its weight is
+ * never read again (the caller may free it or let its pages go). */
+int el_linear_is_packed(const el_linear *l);
 /* The kernel a prepared linear runs: "reference", "avx2", "avx512" or
  * "amx-bf16" (for diagnostics and benchmarks). */
 const char *el_linear_kernel_name(const el_linear *l);
