@@ -40,6 +40,7 @@ struct electra_model {
     int has_projection;
     el_linear projection;
     el_layer *layers;
+    el_linear_arena packed; /* the kernels' copies of the linears' weights */
 
     /* Heads; which are set depends on cfg.head. */
     el_linear gen_dense;       /* H -> E */

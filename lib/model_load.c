@@ -1,6 +1,7 @@
 /* model_load.c - electra_model_load: config + weights + tokenizer of a
  * Hugging Face model directory, every tensor checked against the config. */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@ struct binder {
     const char *prefix; /* "electra." or "" for trunk tensors */
     bool *used;
     size_t n;
+    float *stacked; /* a (3H, H) buffer for stack_qkv to reuse, or NULL */
 };
 
 static size_t tensor_position(const el_tensor_set *set, const el_tensor *t)
@@ -77,7 +79,7 @@ static electra_status bind_weights(struct binder *b, bool trunk, const char *nam
     return bind(b, trunk, key, out, 0, bias);
 }
 
-static electra_status prepare_linear(const electra_model *m, el_linear *l, const float *w,
+static electra_status prepare_linear(electra_model *m, el_linear *l, const float *w,
                                      const float *bias, size_t in, size_t out);
 
 /* A linear layer, prepared for the model's kernels. */
@@ -104,10 +106,11 @@ static electra_status bind_unprepared(struct binder *b, bool trunk, const char *
  * packed its own copy, the weight's pages in the file mapping are
  * released: they would otherwise stay resident next to the copy (a
  * reader of l->weight, such as training, faults them back in). */
-static electra_status prepare_linear(const electra_model *m, el_linear *l, const float *w,
+static electra_status prepare_linear(electra_model *m, el_linear *l, const float *w,
                                      const float *bias, size_t in, size_t out)
 {
-    electra_status s = el_linear_init_precision(l, w, bias, in, out, m->kernels, m->precision);
+    electra_status s = el_linear_init_arena(l, w, bias, in, out, m->kernels, m->precision,
+                                            &m->packed);
     if (!s && el_linear_is_packed(l))
         el_tensor_set_drop_pages(m->weights, w, in * out * sizeof *w);
     return s;
@@ -115,12 +118,15 @@ static electra_status prepare_linear(const electra_model *m, el_linear *l, const
 
 /* The layer's query, key and value stacked into one (3H, H) linear, so
  * that one product computes all three. The stacked weight is only kept
- * when the kernel reads it in place. */
-static electra_status stack_qkv(electra_model *m, el_layer *L, size_t H)
+ * when the kernel reads it in place; otherwise the next layer reuses its
+ * buffer. */
+static electra_status stack_qkv(struct binder *b, el_layer *L, size_t H)
 {
+    electra_model *m = b->m;
     const el_linear *parts[3] = {&L->query, &L->key, &L->value};
-    float *w = el_malloc_array(3 * H, H * sizeof *w);
+    float *w = b->stacked ? b->stacked : el_malloc_array(3 * H, H * sizeof *w);
     float *bias = el_malloc_array(3 * H, sizeof *bias);
+    b->stacked = NULL;
     if (!w || !bias) {
         el_free(w);
         el_free(bias);
@@ -130,8 +136,8 @@ static electra_status stack_qkv(electra_model *m, el_layer *L, size_t H)
         memcpy(w + i * H * H, parts[i]->weight, H * H * sizeof *w);
         memcpy(bias + i * H, parts[i]->bias, H * sizeof *bias);
     }
-    electra_status s = el_linear_init_precision(&L->qkv, w, bias, H, 3 * H, m->kernels,
-                                                m->precision);
+    electra_status s = el_linear_init_arena(&L->qkv, w, bias, H, 3 * H, m->kernels,
+                                            m->precision, &m->packed);
     if (s) {
         el_free(w);
         el_free(bias);
@@ -139,7 +145,7 @@ static electra_status stack_qkv(electra_model *m, el_layer *L, size_t H)
     }
     L->qkv_bias = bias;
     if (el_linear_is_packed(&L->qkv)) {
-        el_free(w);
+        b->stacked = w;
         L->qkv.weight = NULL;
         for (size_t i = 0; i < 3; i++)
             el_tensor_set_drop_pages(m->weights, parts[i]->weight, H * H * sizeof *w);
@@ -194,7 +200,7 @@ static electra_status bind_trunk(struct binder *b)
         if ((s = RAW("attention.self.query", H, H, &L->query)) ||
             (s = RAW("attention.self.key", H, H, &L->key)) ||
             (s = RAW("attention.self.value", H, H, &L->value)) ||
-            (s = stack_qkv(m, L, (size_t)H)) ||
+            (s = stack_qkv(b, L, (size_t)H)) ||
             (s = LIN("attention.output.dense", H, H, &L->attn_out)) ||
             (s = NORM("attention.output.LayerNorm", &L->attn_ln_gain, &L->attn_ln_bias)) ||
             (s = LIN("intermediate.dense", H, I, &L->intermediate)) ||
@@ -351,15 +357,35 @@ static void model_free(electra_model *m)
             el_linear_release(&L->output);
         }
     el_free(m->layers);
+    el_linear_arena_free(&m->packed);
     electra_tokenizer_free(m->tokenizer);
     el_tensor_set_free(m->weights);
     el_config_free(&m->cfg);
     el_free(m);
 }
 
+/* Room for the kernels' copies of every matrix the set holds (an upper
+ * bound: what the linears do not use is never touched). */
+static electra_status reserve_packed(electra_model *m)
+{
+    if (m->kernels != ELECTRA_KERNELS_AUTO)
+        return ELECTRA_OK;
+    size_t total = 0;
+    for (size_t i = 0; i < el_tensor_set_count(m->weights); i++) {
+        const el_tensor *t = el_tensor_set_at(m->weights, i);
+        if (t->ndim != 2 || t->shape[0] < 0 || t->shape[1] < 0)
+            continue;
+        size_t bound = el_linear_packed_bound((size_t)t->shape[1], (size_t)t->shape[0]);
+        if (!bound || bound > SIZE_MAX / 2 - total)
+            return ELECTRA_OK; /* absurd sizes: let each linear allocate (and fail) alone */
+        total += bound;
+    }
+    return total ? el_linear_arena_reserve(&m->packed, total) : ELECTRA_OK;
+}
+
 static electra_status bind_all(electra_model *m)
 {
-    struct binder b = {m, "electra.", NULL, el_tensor_set_count(m->weights)};
+    struct binder b = {m, "electra.", NULL, el_tensor_set_count(m->weights), NULL};
     if (!el_tensor_set_find(m->weights, "electra.embeddings.word_embeddings.weight") &&
         el_tensor_set_find(m->weights, "embeddings.word_embeddings.weight"))
         b.prefix = ""; /* a bare ElectraModel checkpoint */
@@ -368,9 +394,12 @@ static electra_status bind_all(electra_model *m)
     b.used = el_calloc(b.n, sizeof *b.used);
     if (!b.used)
         return el_nomem("loading weights");
-    electra_status s = bind_trunk(&b);
+    electra_status s = reserve_packed(m);
+    if (!s)
+        s = bind_trunk(&b);
     if (!s)
         s = bind_head(&b);
+    el_free(b.stacked);
     for (size_t i = 0; !s && i < b.n; i++) {
         const el_tensor *t = el_tensor_set_at(m->weights, i);
         if (!b.used[i] && !ignorable(&b, t->name))
