@@ -3,10 +3,12 @@
  *
  * Attention runs in two parallel passes. The first lays out, for every
  * (batch row, head), the keys the mask lets through: K^T in the panels of
- * the float GEMM (32 keys x head_dim, zero past the last key), and V rows
- * contiguous. Masked keys would get exactly zero weight (transformers adds
- * float32-min to their scores, and exp of that minus the row's maximum is
- * 0), so leaving them out changes nothing, and saves their work. The
+ * the float GEMM (32 keys x head_dim, zero past the last key), and, when
+ * masked keys leave holes, their V rows gathered (with padding only at
+ * the end, V is read in place). Masked keys would get exactly zero weight
+ * (transformers adds float32-min to their scores, and exp of that minus
+ * the row's maximum is 0), so leaving them out changes nothing, and saves
+ * their work. The
  * second pass takes blocks of 12 query rows: Q K^T with the GEMM's 12 x 32
  * micro-kernel into a 12 x keys block of scores (at most 12 x 512 floats
  * for ELECTRA: it stays in L1/L2), an exact softmax on each row, then P V
@@ -30,6 +32,7 @@
 #include <string.h>
 
 #include "activation_avx512.h"
+#include "transpose_avx512.h"
 
 #define ROWS_PER_ITEM 16
 #define QB EL_GEMM_MAX_MR     /* query rows per block: the micro-kernel's rows */
@@ -162,7 +165,8 @@ void el_embed_avx512(const el_embedding_args *a, float *out, el_threadpool *pool
 }
 
 /* Scratch layout: per (batch row, head), K^T panels (panels x head_dim x
- * KP) then V (seq rows of vdim, head_dim rounded up to 16, zero-padded);
+ * KP) then room for V (seq rows of vdim, head_dim rounded up to 16), used
+ * when the mask leaves holes (otherwise V is read in place);
  * then per part, a QB x panels * KP block of scores. All multiples of 16
  * floats, so every piece stays 64-byte aligned. */
 typedef struct attn_layout {
@@ -211,16 +215,22 @@ typedef struct attn_job {
 } attn_job;
 
 /* The keys of batch row b that take part: the unmasked ones, or all of
- * them when none is (transformers then weighs them all the same). */
-static size_t row_keys(const el_self_attention *a, size_t b, int *uniform)
+ * them when none is (transformers then weighs them all the same).
+ * *in_place: they are the first n positions, so V is read where it is. */
+static size_t row_keys(const el_self_attention *a, size_t b, int *uniform, int *in_place)
 {
-    size_t n = a->seq;
+    size_t n = a->seq, first_masked = a->seq;
     if (a->mask) {
         n = 0;
-        for (size_t j = 0; j < a->seq; j++)
-            n += a->mask[b * a->seq + j] != 0;
+        for (size_t j = a->seq; j-- > 0;) {
+            const int on = a->mask[b * a->seq + j] != 0;
+            n += on;
+            if (!on)
+                first_masked = j;
+        }
     }
     *uniform = n == 0;
+    *in_place = n == 0 || first_masked == n;
     return n ? n : a->seq;
 }
 
@@ -232,43 +242,61 @@ static void pack_head(void *arg, size_t item)
     const size_t vdim = job->l.vdim;
     float *kt = job->scratch + item * job->l.head_floats;
     float *v = kt + job->l.kt_floats;
-    int uniform;
-    const size_t n = row_keys(a, b, &uniform);
+    int uniform, in_place;
+    const size_t n = row_keys(a, b, &uniform, &in_place);
     const int32_t *mask = uniform ? NULL : a->mask ? a->mask + b * a->seq : NULL;
     const size_t row0 = b * a->seq;
-    size_t at = 0;
-    for (size_t j = 0; j < a->seq; j++) {
-        if (mask && !mask[j])
-            continue;
-        const float *ks = a->k + (row0 + j) * a->ld + h * d;
-        const float *vs = a->v + (row0 + j) * a->ld + h * d;
-        float *kp = kt + at / KP * KP * d + at % KP;
-        for (size_t c = 0; c < d; c++)
-            kp[c * KP] = ks[c];
-        float *vd = v + at * vdim;
-        for (size_t c = 0; c < vdim; c += 16) {
-            const __mmask16 k = lanes_mask(d > c ? d - c : 0);
-            _mm512_store_ps(vd + c, _mm512_maskz_loadu_ps(k, vs + c));
+    size_t j = 0; /* the next position to look at */
+    for (size_t p = 0; p * KP < n; p++) {
+        /* This panel's keys (NULL past the last: zero, so that their
+         * ignored scores are finite) and their values. */
+        const float *keys[KP];
+        for (size_t at = 0; at < KP; at++) {
+            while (j < a->seq && mask && !mask[j])
+                j++;
+            keys[at] = NULL;
+            if (p * KP + at >= n)
+                continue;
+            const size_t row = row0 + j++;
+            keys[at] = a->k + row * a->ld + h * d;
+            if (in_place)
+                continue;
+            const float *vs = a->v + row * a->ld + h * d;
+            float *vd = v + (p * KP + at) * vdim;
+            for (size_t c = 0; c < vdim; c += 16)
+                _mm512_store_ps(vd + c, _mm512_maskz_loadu_ps(lanes_mask(d > c ? d - c : 0), vs + c));
         }
-        at++;
+        /* K^T: 16 keys x 16 dimensions at a time, transposed in registers. */
+        float *panel = kt + p * KP * d;
+        for (size_t c0 = 0; c0 < d; c0 += 16) {
+            const __mmask16 cols = lanes_mask(d - c0);
+            for (size_t half = 0; half < KP; half += 16) {
+                __m512 r[16];
+                for (size_t i = 0; i < 16; i++)
+                    r[i] = keys[half + i] ? _mm512_maskz_loadu_ps(cols, keys[half + i] + c0)
+                                          : _mm512_setzero_ps();
+                el_transpose16x16(r);
+                for (size_t i = 0; i < 16 && c0 + i < d; i++)
+                    _mm512_store_ps(panel + (c0 + i) * KP + half, r[i]);
+            }
+        }
     }
-    /* Zero keys past the last in its panel: their scores are ignored, but
-     * must be finite numbers to multiply. */
-    if (n % KP)
-        for (size_t c = 0; c < d; c++)
-            memset(kt + n / KP * KP * d + c * KP + n % KP, 0, (KP - n % KP) * sizeof *kt);
 }
 
 /* out[i][0..width) = inv[i] * sum_j p[i][j] v[j][0..width) for i < rows,
  * width <= 16 nv. p is a block of scores: key j of row i at
- * p[j / KP * QB * KP + i * KP + j % KP]; rows of v are vdim apart. */
+ * p[j / KP * QB * KP + i * KP + j % KP]; rows of v are ldv apart. */
 static inline __attribute__((always_inline)) void pv_tile(const int rows, const int nv,
                                                           size_t n, const float *p,
-                                                          const float *v, size_t vdim,
+                                                          const float *v, size_t ldv,
                                                           const float *inv, float *out,
                                                           size_t ldo, size_t width)
 {
     __m512 acc[PV_ROWS][PV_VECS];
+    __mmask16 cols[PV_VECS];
+#pragma GCC unroll 4
+    for (int c = 0; c < nv; c++)
+        cols[c] = lanes_mask(width > 16u * c ? width - 16u * c : 0);
 #pragma GCC unroll 6
     for (int i = 0; i < rows; i++)
 #pragma GCC unroll 4
@@ -278,11 +306,11 @@ static inline __attribute__((always_inline)) void pv_tile(const int rows, const 
         const float *pp = p + j0 / KP * QB * KP;
         const size_t jn = min_size(KP, n - j0);
         for (size_t jj = 0; jj < jn; jj++) {
-            const float *vj = v + (j0 + jj) * vdim;
+            const float *vj = v + (j0 + jj) * ldv;
             __m512 vv[PV_VECS];
 #pragma GCC unroll 4
             for (int c = 0; c < nv; c++)
-                vv[c] = _mm512_load_ps(vj + 16 * c);
+                vv[c] = _mm512_maskz_loadu_ps(cols[c], vj + 16 * c);
 #pragma GCC unroll 6
             for (int i = 0; i < rows; i++) {
                 const __m512 pi = _mm512_set1_ps(pp[i * KP + jj]);
@@ -296,22 +324,19 @@ static inline __attribute__((always_inline)) void pv_tile(const int rows, const 
     for (int i = 0; i < rows; i++) {
         const __m512 s = _mm512_set1_ps(inv[i]);
 #pragma GCC unroll 4
-        for (int c = 0; c < nv; c++) {
-            const size_t at = 16 * (size_t)c;
-            const __mmask16 k = lanes_mask(width > at ? width - at : 0);
-            _mm512_mask_storeu_ps(out + i * ldo + at, k, _mm512_mul_ps(acc[i][c], s));
-        }
+        for (int c = 0; c < nv; c++)
+            _mm512_mask_storeu_ps(out + i * ldo + 16 * c, cols[c], _mm512_mul_ps(acc[i][c], s));
     }
 }
 
-typedef void (*pv_fn)(size_t n, const float *p, const float *v, size_t vdim, const float *inv,
+typedef void (*pv_fn)(size_t n, const float *p, const float *v, size_t ldv, const float *inv,
                       float *out, size_t ldo, size_t width);
 
 #define PV(rows, nv)                                                                       \
-    static void pv_##rows##_##nv(size_t n, const float *p, const float *v, size_t vdim,    \
+    static void pv_##rows##_##nv(size_t n, const float *p, const float *v, size_t ldv,     \
                                  const float *inv, float *out, size_t ldo, size_t width)   \
     {                                                                                      \
-        pv_tile(rows, nv, n, p, v, vdim, inv, out, ldo, width);                            \
+        pv_tile(rows, nv, n, p, v, ldv, inv, out, ldo, width);                             \
     }
 #define PV_ROW(rows) PV(rows, 1) PV(rows, 2) PV(rows, 3) PV(rows, 4)
 PV_ROW(1)
@@ -365,9 +390,10 @@ static void attend_block(const attn_job *job, size_t item, float *scores)
     const size_t r0 = block * QB, rows = min_size(QB, a->seq - r0);
     const size_t width = a->heads * d;
     const float *kt = job->scratch + head * job->l.head_floats;
-    const float *v = kt + job->l.kt_floats;
-    int uniform;
-    const size_t n = row_keys(a, b, &uniform);
+    int uniform, in_place;
+    const size_t n = row_keys(a, b, &uniform, &in_place);
+    const float *v = in_place ? a->v + b * a->seq * a->ld + h * d : kt + job->l.kt_floats;
+    const size_t ldv = in_place ? a->ld : job->l.vdim;
     /* transformers divides the scores by sqrt(head_dim); the same scores
      * scaled by its reciprocal differ by at most an ulp (none when
      * head_dim is a power of 4). With every key masked, a scale of 0 gives
@@ -388,7 +414,7 @@ static void attend_block(const attn_job *job, size_t item, float *scores)
         const size_t nv = ceil_div(cols, 16);
         for (size_t i0 = 0; i0 < rows; i0 += PV_ROWS) {
             const size_t r = min_size(PV_ROWS, rows - i0);
-            pv_tiles[r - 1][nv - 1](n, scores + i0 * KP, v + c0, job->l.vdim, inv + i0,
+            pv_tiles[r - 1][nv - 1](n, scores + i0 * KP, v + c0, ldv, inv + i0,
                                     out + i0 * width + c0, width, cols);
         }
     }
