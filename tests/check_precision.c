@@ -149,12 +149,30 @@ START_TEST(bf16_decisions_agree_with_f32)
 }
 END_TEST
 
+START_TEST(int8_is_refused_at_load)
+{
+    REQUIRE_FIXTURES();
+    electra_options *o;
+    ck_assert_int_eq(electra_options_create(&o), ELECTRA_OK);
+    ck_assert_int_eq(electra_options_set_int(o, ELECTRA_OPT_PRECISION, ELECTRA_PRECISION_INT8),
+                     ELECTRA_OK);
+    electra_model *m = (electra_model *)&m; /* untouched on failure */
+    electra_model *const before = m;
+    ck_assert_int_eq(electra_model_load(fixture_path("models/tiny-discriminator"), o, &m),
+                     ELECTRA_ERR_UNSUPPORTED);
+    ck_assert_ptr_eq(m, before);
+    ck_assert_ptr_nonnull(strstr(electra_last_error(), "int8"));
+    electra_options_free(o);
+}
+END_TEST
+
 Suite *make_precision_suite(void)
 {
     Suite *s = suite_create("precision");
     TCase *tc = tcase_create("bf16");
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, bf16_decisions_agree_with_f32, 0, (int)N_MODELS);
+    tcase_add_test(tc, int8_is_refused_at_load);
     suite_add_tcase(s, tc);
     return s;
 }
