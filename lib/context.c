@@ -100,19 +100,39 @@ static int make_plan(const electra_context *ctx, size_t T, size_t scratch, size_
     return 0;
 }
 
+/* Attention scratch for a batch x seq part on `threads`; -1 on overflow. */
+static int attention_scratch(const electra_context *ctx, size_t batch, size_t seq, int threads,
+                             size_t *floats)
+{
+    const el_config *c = &ctx->model->cfg;
+    const size_t heads = (size_t)c->num_heads;
+    return el_attention_scratch_floats(ctx->model->ops, batch, seq, heads,
+                                       (size_t)c->hidden_size / heads, threads, floats);
+}
+
+size_t el_context_sequence_scratch(const electra_context *ctx, size_t seq)
+{
+    size_t floats = 0;
+    /* el_context_reserve has checked that it fits */
+    (void)attention_scratch(ctx, 1, seq, 1, &floats);
+    return pad16(floats);
+}
+
 electra_status el_context_reserve(electra_context *ctx, size_t batch, size_t seq,
                                   size_t logit_floats)
 {
-    const el_config *c = &ctx->model->cfg;
-    size_t T, scratch;
+    size_t T, scratch, one;
     if (mul(batch, seq, &T))
         return el_fail(ELECTRA_ERR_SHAPE, "batch %zu x seq %zu overflows", batch, seq);
-    size_t heads = (size_t)c->num_heads;
-    if (el_attention_scratch_floats(ctx->model->ops, batch, seq, heads,
-                                    (size_t)c->hidden_size / heads,
-                                    el_threadpool_size(ctx->pool), &scratch))
+    /* Room for the whole batch split across the pool, and for its
+     * sequences one per thread (forward.c's run_trunk). */
+    if (attention_scratch(ctx, batch, seq, el_threadpool_size(ctx->pool), &scratch) ||
+        attention_scratch(ctx, 1, seq, 1, &one) || one > SIZE_MAX - 16 ||
+        mul(pad16(one), batch, &one))
         return el_fail(ELECTRA_ERR_NOMEM, "a batch of %zu x %zu tokens needs more memory than "
                                           "can be addressed", batch, seq);
+    if (one > scratch)
+        scratch = one;
     if (ctx->arena && T <= ctx->arena_tokens && scratch <= ctx->arena_scratch &&
         logit_floats <= ctx->arena_logit_floats)
         return ELECTRA_OK;

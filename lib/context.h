@@ -49,6 +49,10 @@ struct electra_context {
  * of head output. */
 electra_status el_context_reserve(electra_context *ctx, size_t batch, size_t seq,
                                   size_t logit_floats);
+/* Floats of attention scratch one sequence of seq tokens needs on one
+ * thread (a multiple of 16, so that consecutive ones stay aligned); the
+ * arena holds batch of them after each other as well. */
+size_t el_context_sequence_scratch(const electra_context *ctx, size_t seq);
 /* Validate inputs and run the trunk (embeddings + layers) into
  * ctx->emb / ctx->hidden (/ ctx->states). */
 electra_status el_forward_trunk(electra_context *ctx, size_t batch, size_t seq,
