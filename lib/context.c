@@ -71,18 +71,16 @@ static size_t pad16(size_t n)
     return (n + 15) & ~(size_t)15;
 }
 
-static int make_plan(const electra_context *ctx, size_t T, size_t seq, size_t logit_floats,
+static int make_plan(const electra_context *ctx, size_t T, size_t scratch, size_t logit_floats,
                      struct plan *p, size_t *bytes)
 {
     const el_config *c = &ctx->model->cfg;
     size_t E = (size_t)c->embedding_size, H = (size_t)c->hidden_size;
     size_t I = (size_t)c->intermediate_size, wide = H > E ? H : E;
-    size_t th;
     if (mul(T, E, &p->emb) || mul(T, H, &p->hidden) || mul(p->hidden, 5, &p->hxt5) ||
-        mul(T, I, &p->inter) || mul(T, wide, &p->head) || mul(T, 3, &p->ints) ||
-        mul(el_attention_scratch_floats(1, ctx->threads), seq, &th) ||
-        mul(th, seq, &p->scratch))
+        mul(T, I, &p->inter) || mul(T, wide, &p->head) || mul(T, 3, &p->ints))
         return -1;
+    p->scratch = scratch;
     p->states = 0;
     if (ctx->keep_hidden_states && mul(p->hidden, (size_t)c->num_layers + 1, &p->states))
         return -1;
@@ -102,21 +100,49 @@ static int make_plan(const electra_context *ctx, size_t T, size_t seq, size_t lo
     return 0;
 }
 
+/* Attention scratch for a batch x seq part on `threads`; -1 on overflow. */
+static int attention_scratch(const electra_context *ctx, size_t batch, size_t seq, int threads,
+                             size_t *floats)
+{
+    const el_config *c = &ctx->model->cfg;
+    const size_t heads = (size_t)c->num_heads;
+    return el_attention_scratch_floats(ctx->model->ops, batch, seq, heads,
+                                       (size_t)c->hidden_size / heads, threads, floats);
+}
+
+size_t el_context_sequence_scratch(const electra_context *ctx, size_t seq)
+{
+    size_t floats = 0;
+    /* el_context_reserve has checked that it fits */
+    (void)attention_scratch(ctx, 1, seq, 1, &floats);
+    return pad16(floats);
+}
+
 electra_status el_context_reserve(electra_context *ctx, size_t batch, size_t seq,
                                   size_t logit_floats)
 {
-    size_t T;
+    size_t T, scratch, one;
     if (mul(batch, seq, &T))
         return el_fail(ELECTRA_ERR_SHAPE, "batch %zu x seq %zu overflows", batch, seq);
-    if (ctx->arena && T <= ctx->arena_tokens && seq <= ctx->arena_seq &&
+    /* Room for the whole batch split across the pool, and for its
+     * sequences one per thread (forward.c's run_trunk). */
+    if (attention_scratch(ctx, batch, seq, el_threadpool_size(ctx->pool), &scratch) ||
+        attention_scratch(ctx, 1, seq, 1, &one) || one > SIZE_MAX - 16 ||
+        mul(pad16(one), batch, &one))
+        return el_fail(ELECTRA_ERR_NOMEM, "a batch of %zu x %zu tokens needs more memory than "
+                                          "can be addressed", batch, seq);
+    if (one > scratch)
+        scratch = one;
+    if (ctx->arena && T <= ctx->arena_tokens && scratch <= ctx->arena_scratch &&
         logit_floats <= ctx->arena_logit_floats)
         return ELECTRA_OK;
     size_t tokens = T > ctx->arena_tokens ? T : ctx->arena_tokens;
-    size_t positions = seq > ctx->arena_seq ? seq : ctx->arena_seq;
+    if (scratch < ctx->arena_scratch)
+        scratch = ctx->arena_scratch;
     size_t lf = logit_floats > ctx->arena_logit_floats ? logit_floats : ctx->arena_logit_floats;
     struct plan p;
     size_t bytes;
-    if (make_plan(ctx, tokens, positions, lf, &p, &bytes))
+    if (make_plan(ctx, tokens, scratch, lf, &p, &bytes))
         return el_fail(ELECTRA_ERR_NOMEM, "a batch of %zu x %zu tokens needs more memory than "
                                           "can be addressed", batch, seq);
     void *arena = el_malloc_aligned(bytes);
@@ -126,17 +152,15 @@ electra_status el_context_reserve(electra_context *ctx, size_t batch, size_t seq
     el_free_aligned(ctx->arena);
     ctx->arena = arena;
     ctx->arena_tokens = tokens;
-    ctx->arena_seq = positions;
+    ctx->arena_scratch = scratch;
     ctx->arena_logit_floats = lf;
     float *f = arena;
 #define CARVE(dst, n) (dst = f, f += pad16(n))
     CARVE(ctx->emb, p.emb);
     CARVE(ctx->hidden, p.hidden);
     CARVE(ctx->states, p.states);
-    CARVE(ctx->q, p.hxt5);
-    ctx->k = ctx->q + p.hidden;
-    ctx->v = ctx->k + p.hidden;
-    ctx->attn = ctx->v + p.hidden;
+    CARVE(ctx->qkv, p.hxt5);
+    ctx->attn = ctx->qkv + 3 * p.hidden;
     ctx->tmp = ctx->attn + p.hidden;
     CARVE(ctx->inter, p.inter);
     CARVE(ctx->head, p.head);

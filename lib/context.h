@@ -22,14 +22,17 @@ struct electra_context {
     /* Rows of the head's output (tokens, or batch for classification). */
     size_t logit_rows, logit_cols;
 
-    /* Scratch carved from one aligned block, sized for arena_tokens tokens
-     * of arena_seq positions; it grows and is never shrunk. */
+    /* Scratch carved from one aligned block, sized for arena_tokens tokens,
+     * arena_scratch floats of attention scratch and arena_logit_floats of
+     * head output; it grows and is never shrunk, so a forward pass
+     * allocates nothing once a context has seen its shape. */
     void *arena;
-    size_t arena_tokens, arena_seq, arena_logit_floats;
+    size_t arena_tokens, arena_scratch, arena_logit_floats;
     float *emb;      /* T x E embedding output */
     float *hidden;   /* T x H last hidden state */
     float *states;   /* (layers + 1) x T x H, when keep_hidden_states */
-    float *q, *k, *v, *attn, *tmp; /* T x H */
+    float *qkv;      /* T x 3H: each token's query, key, value */
+    float *attn, *tmp; /* T x H */
     float *inter;    /* T x I */
     float *head;     /* T x max(H, E) head intermediate */
     float *attn_scratch;
@@ -46,6 +49,10 @@ struct electra_context {
  * of head output. */
 electra_status el_context_reserve(electra_context *ctx, size_t batch, size_t seq,
                                   size_t logit_floats);
+/* Floats of attention scratch one sequence of seq tokens needs on one
+ * thread (a multiple of 16, so that consecutive ones stay aligned); the
+ * arena holds batch of them after each other as well. */
+size_t el_context_sequence_scratch(const electra_context *ctx, size_t seq);
 /* Validate inputs and run the trunk (embeddings + layers) into
  * ctx->emb / ctx->hidden (/ ctx->states). */
 electra_status el_forward_trunk(electra_context *ctx, size_t batch, size_t seq,

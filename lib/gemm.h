@@ -95,6 +95,9 @@ extern const el_gemm_kernel el_gemm_amx_bf16;
 
 /* Width of the float panels and of the accumulator rows below. */
 #define EL_GEMM_AVX512_NR 32
+/* The AVX-512 float micro-kernels (12 x 32 tiles), also used by the
+ * attention kernel for Q K^T. */
+extern const el_gemm_float_kernel el_gemm_avx512_float;
 /* y[row0 .. row0+rows, col0 .. col0+32) = act(acc + b) (+ residual),
  * masked at n; acc holds `rows` rows of 32 floats, 64-byte aligned.
  * Compiled for AVX-512 (gemm_avx512.c). */

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "alloc.h"
 #include "cpu.h"
@@ -24,7 +25,13 @@ void openblas_set_num_threads(int num_threads);
 typedef struct packed_weights {
     const el_gemm_kernel *kernel;
     void *data;
+    int in_arena; /* data belongs to an el_linear_arena */
 } packed_weights;
+
+/* Huge pages are 2 MiB on x86-64; the arena's space starts at such a
+ * boundary so that all of it can be backed by them. */
+#define HUGE_PAGE ((size_t)2 << 20)
+#define PACK_ALIGN 64
 
 /* The reference path splits y into blocks this size, fixed so that
  * results do not depend on the thread count. The product goes straight
@@ -64,14 +71,67 @@ static const el_gemm_kernel *fast_kernel(int precision, size_t in, size_t out)
     return NULL;
 }
 
+electra_status el_linear_arena_reserve(el_linear_arena *a, size_t bytes)
+{
+    if (bytes > SIZE_MAX - HUGE_PAGE)
+        return el_fail(ELECTRA_ERR_NOMEM, "linear: %zu bytes of packed weights", bytes);
+    unsigned char *block = el_malloc_aligned(bytes + HUGE_PAGE);
+    if (!block)
+        return el_nomem("reserving memory for packed weights");
+    const uintptr_t start = ((uintptr_t)block + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    *a = (el_linear_arena){block, (unsigned char *)start, (unsigned char *)start + bytes};
+#ifdef MADV_HUGEPAGE
+    /* Advice only: where it is refused, small pages do the same job. */
+    (void)madvise(a->next, bytes & ~(HUGE_PAGE - 1), MADV_HUGEPAGE);
+#endif
+    return ELECTRA_OK;
+}
+
+void el_linear_arena_free(el_linear_arena *a)
+{
+    if (!a)
+        return;
+    el_free_aligned(a->block);
+    *a = (el_linear_arena){NULL, NULL, NULL};
+}
+
+size_t el_linear_packed_bound(size_t in, size_t out)
+{
+    /* Panels of up to 64 columns, k steps of up to 32, 4 bytes an
+     * element, and the alignment of the next piece. */
+    const size_t rows = out + 63, cols = in + 31;
+    if (out > SIZE_MAX - 63 || in > SIZE_MAX - 31 || (cols && rows > SIZE_MAX / 4 / cols) ||
+        rows * cols * 4 > SIZE_MAX - PACK_ALIGN)
+        return 0;
+    return rows * cols * 4 + PACK_ALIGN;
+}
+
+/* `bytes` of the arena, or NULL when it has no room. */
+static void *arena_take(el_linear_arena *a, size_t bytes)
+{
+    if (!a || !a->block || bytes > (size_t)(a->end - a->next))
+        return NULL;
+    void *p = a->next;
+    const size_t step = (bytes + PACK_ALIGN - 1) & ~(size_t)(PACK_ALIGN - 1);
+    a->next += step < (size_t)(a->end - a->next) ? step : (size_t)(a->end - a->next);
+    return p;
+}
+
 electra_status el_linear_init(el_linear *l, const float *weight, const float *bias, size_t in,
                               size_t out, int kernels)
 {
-    return el_linear_init_precision(l, weight, bias, in, out, kernels, ELECTRA_PRECISION_F32);
+    return el_linear_init_arena(l, weight, bias, in, out, kernels, ELECTRA_PRECISION_F32, NULL);
 }
 
 electra_status el_linear_init_precision(el_linear *l, const float *weight, const float *bias,
                                         size_t in, size_t out, int kernels, int precision)
+{
+    return el_linear_init_arena(l, weight, bias, in, out, kernels, precision, NULL);
+}
+
+electra_status el_linear_init_arena(el_linear *l, const float *weight, const float *bias,
+                                    size_t in, size_t out, int kernels, int precision,
+                                    el_linear_arena *arena)
 {
     if (!l)
         return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "linear: no struct to initialise");
@@ -104,14 +164,18 @@ electra_status el_linear_init_precision(el_linear *l, const float *weight, const
                            "linear: %zu x %zu weight is too large to pack", out, in);
         packed = el_malloc(sizeof *packed);
         /* never empty, so that kernels never offset a NULL pointer */
-        void *data = el_malloc_aligned(bytes ? bytes : 64);
+        void *data = packed ? arena_take(arena, bytes ? bytes : 64) : NULL;
+        const int in_arena = data != NULL;
+        if (!data)
+            data = el_malloc_aligned(bytes ? bytes : 64);
         if (!packed || !data) {
             el_free(packed);
-            el_free_aligned(data);
+            if (!in_arena)
+                el_free_aligned(data);
             return el_nomem("packing linear weights");
         }
         kernel->pack(weight, in, out, data);
-        *packed = (packed_weights){kernel, data};
+        *packed = (packed_weights){kernel, data, in_arena};
     }
     *l = (el_linear){.weight = weight,
                      .bias = bias,
@@ -127,9 +191,15 @@ void el_linear_release(el_linear *l)
     if (!l || !l->packed)
         return;
     packed_weights *packed = l->packed;
-    el_free_aligned(packed->data);
+    if (!packed->in_arena)
+        el_free_aligned(packed->data);
     el_free(packed);
     l->packed = NULL;
+}
+
+int el_linear_is_packed(const el_linear *l)
+{
+    return l->packed != NULL;
 }
 
 const char *el_linear_kernel_name(const el_linear *l)

@@ -45,7 +45,33 @@ electra_status el_linear_init(el_linear *l, const float *weight, const float *bi
  * the float32 ones about 30 KiB.) */
 electra_status el_linear_init_precision(el_linear *l, const float *weight, const float *bias,
                                         size_t in, size_t out, int kernels, int precision);
+/* One block that the packed weights of many linears (a model's) are
+ * carved from: one allocation instead of one per linear, advised for huge
+ * pages, so that loading takes a few dozen page faults instead of
+ * thousands, and the kernels streaming the weights miss the TLB less. */
+typedef struct el_linear_arena {
+    void *block;               /* el_malloc_aligned, NULL when none */
+    unsigned char *next, *end; /* the free space */
+} el_linear_arena;
+
+/* Reserve at least `bytes`: an upper bound is fine, as untouched pages
+ * take no memory. */
+electra_status el_linear_arena_reserve(el_linear_arena *a, size_t bytes);
+/* Free the block (after every linear packed in it is released). */
+void el_linear_arena_free(el_linear_arena *a);
+/* At least the bytes any kernel packs an (out, in) weight into (0 when
+ * that does not fit in size_t). */
+size_t el_linear_packed_bound(size_t in, size_t out);
+/* As el_linear_init_precision, packing into the arena while it has room
+ * (then el_linear_release leaves the space to the arena); arena NULL or
+ * full: an allocation of the linear's own. */
+electra_status el_linear_init_arena(el_linear *l, const float *weight, const float *bias,
+                                    size_t in, size_t out, int kernels, int precision,
+                                    el_linear_arena *arena);
 void el_linear_release(el_linear *l);
+/* 1 when l computes from its packed copy alone, so that its weight is
+ * never read again (the caller may free it or let its pages go). */
+int el_linear_is_packed(const el_linear *l);
 /* The kernel a prepared linear runs: "reference", "avx2", "avx512" or
  * "amx-bf16" (for diagnostics and benchmarks). */
 const char *el_linear_kernel_name(const el_linear *l);

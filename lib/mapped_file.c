@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -51,6 +52,15 @@ void el_unmap_file(void *addr, size_t size)
 {
     if (addr && size)
         munmap(addr, size);
+}
+
+void el_mapping_drop_pages(const void *from, size_t bytes)
+{
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    const uintptr_t start = ((uintptr_t)from + page - 1) / page * page;
+    const uintptr_t end = ((uintptr_t)from + bytes) / page * page;
+    if (end > start) /* advice only: nothing to do if it is refused */
+        (void)madvise((void *)start, end - start, MADV_DONTNEED);
 }
 
 int el_is_file(const char *path)

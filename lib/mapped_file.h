@@ -10,6 +10,10 @@
  * ELECTRA_ERR_IO naming the path and the system's reason. */
 electra_status el_map_file(const char *path, void **addr, size_t *size);
 void el_unmap_file(void *addr, size_t size);
+/* Release the whole pages of [from, from + bytes), which must lie in a
+ * mapping made by el_map_file, from the process's memory (MADV_DONTNEED):
+ * the file still backs them, and a later read faults them back in. */
+void el_mapping_drop_pages(const void *from, size_t bytes);
 /* Whether path names an existing regular file / directory. */
 int el_is_file(const char *path);
 int el_is_dir(const char *path);

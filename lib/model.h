@@ -8,9 +8,18 @@
 #include "electra.h"
 #include "linear.h"
 #include "tensor_set.h"
+#include "transformer_ops.h"
 
 typedef struct el_layer {
-    el_linear query, key, value, attn_out, intermediate, output;
+    /* query, key and value as the checkpoint has them (unprepared: for
+     * reading the weights, e.g. to train from them); the forward pass runs
+     * qkv, the three stacked into one (3H, H) linear whose output rows are
+     * [q | k | v]. */
+    el_linear query, key, value;
+    el_linear qkv;
+    float *qkv_weight; /* owned; NULL once packed (the kernel keeps its copy) */
+    float *qkv_bias;   /* owned */
+    el_linear attn_out, intermediate, output;
     const float *attn_ln_gain, *attn_ln_bias;
     const float *out_ln_gain, *out_ln_bias;
 } el_layer;
@@ -20,6 +29,8 @@ struct electra_model {
     el_tensor_set *weights;
     electra_tokenizer *tokenizer; /* NULL when the directory has none */
     int kernels;                  /* electra_kernels */
+    int precision;                /* electra_precision of the linears */
+    el_ops_path ops;              /* kernels of the non-matmul ops */
     const char *weight_dtype;     /* "F32", "F16", "BF16" */
     int64_t num_parameters;
 
@@ -29,6 +40,7 @@ struct electra_model {
     int has_projection;
     el_linear projection;
     el_layer *layers;
+    el_linear_arena packed; /* the kernels' copies of the linears' weights */
 
     /* Heads; which are set depends on cfg.head. */
     el_linear gen_dense;       /* H -> E */

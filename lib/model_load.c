@@ -1,6 +1,7 @@
 /* model_load.c - electra_model_load: config + weights + tokenizer of a
  * Hugging Face model directory, every tensor checked against the config. */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@ struct binder {
     const char *prefix; /* "electra." or "" for trunk tensors */
     bool *used;
     size_t n;
+    float *stacked; /* a (3H, H) buffer for stack_qkv to reuse, or NULL */
 };
 
 static size_t tensor_position(const el_tensor_set *set, const el_tensor *t)
@@ -63,20 +65,94 @@ static electra_status bind(struct binder *b, bool trunk, const char *name, int64
     return ELECTRA_OK;
 }
 
-/* A linear layer "<name>.weight" (out, in) + "<name>.bias" (out). */
+/* The weights of a linear layer: "<name>.weight" (out, in) and
+ * "<name>.bias" (out). */
+static electra_status bind_weights(struct binder *b, bool trunk, const char *name, int64_t in,
+                                   int64_t out, const float **w, const float **bias)
+{
+    char key[224];
+    electra_status s;
+    snprintf(key, sizeof key, "%s.weight", name);
+    if ((s = bind(b, trunk, key, out, in, w)))
+        return s;
+    snprintf(key, sizeof key, "%s.bias", name);
+    return bind(b, trunk, key, out, 0, bias);
+}
+
+static electra_status prepare_linear(electra_model *m, el_linear *l, const float *w,
+                                     const float *bias, size_t in, size_t out);
+
+/* A linear layer, prepared for the model's kernels. */
 static electra_status bind_linear(struct binder *b, bool trunk, const char *name, int64_t in,
                                   int64_t out, el_linear *l)
 {
-    char key[224];
     const float *w, *bias;
-    electra_status s;
-    snprintf(key, sizeof key, "%s.weight", name);
-    if ((s = bind(b, trunk, key, out, in, &w)))
+    electra_status s = bind_weights(b, trunk, name, in, out, &w, &bias);
+    return s ? s : prepare_linear(b->m, l, w, bias, (size_t)in, (size_t)out);
+}
+
+/* A linear layer whose weights are only kept for reading (the forward
+ * pass runs a stacked copy): no kernel layout. */
+static electra_status bind_unprepared(struct binder *b, bool trunk, const char *name,
+                                      int64_t in, int64_t out, el_linear *l)
+{
+    const float *w, *bias;
+    electra_status s = bind_weights(b, trunk, name, in, out, &w, &bias);
+    return s ? s
+             : el_linear_init(l, w, bias, (size_t)in, (size_t)out, ELECTRA_KERNELS_REFERENCE);
+}
+
+/* Prepare l for the model's kernels and precision. Once a kernel has
+ * packed its own copy, the weight's pages in the file mapping are
+ * released: they would otherwise stay resident next to the copy (a
+ * reader of l->weight, such as training, faults them back in). */
+static electra_status prepare_linear(electra_model *m, el_linear *l, const float *w,
+                                     const float *bias, size_t in, size_t out)
+{
+    electra_status s = el_linear_init_arena(l, w, bias, in, out, m->kernels, m->precision,
+                                            &m->packed);
+    if (!s && el_linear_is_packed(l))
+        el_tensor_set_drop_pages(m->weights, w, in * out * sizeof *w);
+    return s;
+}
+
+/* The layer's query, key and value stacked into one (3H, H) linear, so
+ * that one product computes all three. The stacked weight is only kept
+ * when the kernel reads it in place; otherwise the next layer reuses its
+ * buffer. */
+static electra_status stack_qkv(struct binder *b, el_layer *L, size_t H)
+{
+    electra_model *m = b->m;
+    const el_linear *parts[3] = {&L->query, &L->key, &L->value};
+    float *w = b->stacked ? b->stacked : el_malloc_array(3 * H, H * sizeof *w);
+    float *bias = el_malloc_array(3 * H, sizeof *bias);
+    b->stacked = NULL;
+    if (!w || !bias) {
+        el_free(w);
+        el_free(bias);
+        return el_nomem("stacking query, key and value");
+    }
+    for (size_t i = 0; i < 3; i++) {
+        memcpy(w + i * H * H, parts[i]->weight, H * H * sizeof *w);
+        memcpy(bias + i * H, parts[i]->bias, H * sizeof *bias);
+    }
+    electra_status s = el_linear_init_arena(&L->qkv, w, bias, H, 3 * H, m->kernels,
+                                            m->precision, &m->packed);
+    if (s) {
+        el_free(w);
+        el_free(bias);
         return s;
-    snprintf(key, sizeof key, "%s.bias", name);
-    if ((s = bind(b, trunk, key, out, 0, &bias)))
-        return s;
-    return el_linear_init(l, w, bias, (size_t)in, (size_t)out, b->m->kernels);
+    }
+    L->qkv_bias = bias;
+    if (el_linear_is_packed(&L->qkv)) {
+        b->stacked = w;
+        L->qkv.weight = NULL;
+        for (size_t i = 0; i < 3; i++)
+            el_tensor_set_drop_pages(m->weights, parts[i]->weight, H * H * sizeof *w);
+    } else {
+        L->qkv_weight = w;
+    }
+    return ELECTRA_OK;
 }
 
 static electra_status bind_norm(struct binder *b, bool trunk, const char *name, int64_t n,
@@ -118,10 +194,13 @@ static electra_status bind_trunk(struct binder *b)
         snprintf(p, sizeof p, "encoder.layer.%d.", i);
 #define LIN(suffix, in, out, dst)                                                              \
     (snprintf(key, sizeof key, "%s" suffix, p), bind_linear(b, true, key, in, out, dst))
+#define RAW(suffix, in, out, dst)                                                              \
+    (snprintf(key, sizeof key, "%s" suffix, p), bind_unprepared(b, true, key, in, out, dst))
 #define NORM(suffix, g, bb) (snprintf(key, sizeof key, "%s" suffix, p), bind_norm(b, true, key, H, g, bb))
-        if ((s = LIN("attention.self.query", H, H, &L->query)) ||
-            (s = LIN("attention.self.key", H, H, &L->key)) ||
-            (s = LIN("attention.self.value", H, H, &L->value)) ||
+        if ((s = RAW("attention.self.query", H, H, &L->query)) ||
+            (s = RAW("attention.self.key", H, H, &L->key)) ||
+            (s = RAW("attention.self.value", H, H, &L->value)) ||
+            (s = stack_qkv(b, L, (size_t)H)) ||
             (s = LIN("attention.output.dense", H, H, &L->attn_out)) ||
             (s = NORM("attention.output.LayerNorm", &L->attn_ln_gain, &L->attn_ln_bias)) ||
             (s = LIN("intermediate.dense", H, I, &L->intermediate)) ||
@@ -129,6 +208,7 @@ static electra_status bind_trunk(struct binder *b)
             (s = NORM("output.LayerNorm", &L->out_ln_gain, &L->out_ln_bias)))
             return s;
 #undef LIN
+#undef RAW
 #undef NORM
     }
     return ELECTRA_OK;
@@ -151,7 +231,7 @@ static electra_status bind_head(struct binder *b)
                            &m->gen_ln_bias)) ||
             (s = bind(b, false, "generator_lm_head.bias", V, 0, &lm_bias)))
             return s;
-        return el_linear_init(&m->gen_lm, m->word_emb, lm_bias, (size_t)E, (size_t)V, m->kernels);
+        return prepare_linear(m, &m->gen_lm, m->word_emb, lm_bias, (size_t)E, (size_t)V);
     case ELECTRA_HEAD_PRETRAINING:
         if ((s = bind_linear(b, false, "discriminator_predictions.dense", H, H, &m->disc_dense)))
             return s;
@@ -269,20 +349,43 @@ static void model_free(electra_model *m)
             el_linear_release(&L->query);
             el_linear_release(&L->key);
             el_linear_release(&L->value);
+            el_linear_release(&L->qkv);
+            el_free(L->qkv_weight);
+            el_free(L->qkv_bias);
             el_linear_release(&L->attn_out);
             el_linear_release(&L->intermediate);
             el_linear_release(&L->output);
         }
     el_free(m->layers);
+    el_linear_arena_free(&m->packed);
     electra_tokenizer_free(m->tokenizer);
     el_tensor_set_free(m->weights);
     el_config_free(&m->cfg);
     el_free(m);
 }
 
+/* Room for the kernels' copies of every matrix the set holds (an upper
+ * bound: what the linears do not use is never touched). */
+static electra_status reserve_packed(electra_model *m)
+{
+    if (m->kernels != ELECTRA_KERNELS_AUTO)
+        return ELECTRA_OK;
+    size_t total = 0;
+    for (size_t i = 0; i < el_tensor_set_count(m->weights); i++) {
+        const el_tensor *t = el_tensor_set_at(m->weights, i);
+        if (t->ndim != 2 || t->shape[0] < 0 || t->shape[1] < 0)
+            continue;
+        size_t bound = el_linear_packed_bound((size_t)t->shape[1], (size_t)t->shape[0]);
+        if (!bound || bound > SIZE_MAX / 2 - total)
+            return ELECTRA_OK; /* absurd sizes: let each linear allocate (and fail) alone */
+        total += bound;
+    }
+    return total ? el_linear_arena_reserve(&m->packed, total) : ELECTRA_OK;
+}
+
 static electra_status bind_all(electra_model *m)
 {
-    struct binder b = {m, "electra.", NULL, el_tensor_set_count(m->weights)};
+    struct binder b = {m, "electra.", NULL, el_tensor_set_count(m->weights), NULL};
     if (!el_tensor_set_find(m->weights, "electra.embeddings.word_embeddings.weight") &&
         el_tensor_set_find(m->weights, "embeddings.word_embeddings.weight"))
         b.prefix = ""; /* a bare ElectraModel checkpoint */
@@ -291,9 +394,12 @@ static electra_status bind_all(electra_model *m)
     b.used = el_calloc(b.n, sizeof *b.used);
     if (!b.used)
         return el_nomem("loading weights");
-    electra_status s = bind_trunk(&b);
+    electra_status s = reserve_packed(m);
+    if (!s)
+        s = bind_trunk(&b);
     if (!s)
         s = bind_head(&b);
+    el_free(b.stacked);
     for (size_t i = 0; !s && i < b.n; i++) {
         const el_tensor *t = el_tensor_set_at(m->weights, i);
         if (!b.used[i] && !ignorable(&b, t->name))
@@ -317,6 +423,13 @@ ELECTRA_API electra_status electra_model_load(const char *dir, const electra_opt
     if (!m)
         return el_nomem("loading a model");
     m->kernels = (int)el_opt_int(options, ELECTRA_OPT_KERNELS);
+    m->precision = (int)el_opt_int(options, ELECTRA_OPT_PRECISION);
+    m->ops = el_ops_choose(m->kernels);
+    if (m->precision == ELECTRA_PRECISION_INT8) {
+        el_free(m);
+        return el_fail(ELECTRA_ERR_UNSUPPORTED,
+                       "loading model %s: int8 precision is not implemented (F32 or BF16)", dir);
+    }
     m->weight_dtype = "F32";
     electra_status s = el_config_load(dir, &m->cfg);
     if (s) {

@@ -197,6 +197,19 @@ electra_status el_tensor_set_keep_mapping(el_tensor_set *set, void *addr, size_t
     return ELECTRA_OK;
 }
 
+void el_tensor_set_drop_pages(el_tensor_set *set, const void *data, size_t bytes)
+{
+    const uintptr_t at = (uintptr_t)data;
+    for (size_t i = 0; i < set->n_maps; i++) {
+        const uintptr_t base = (uintptr_t)set->maps[i].addr;
+        const size_t length = set->maps[i].length;
+        if (at >= base && bytes <= length && at - base <= length - bytes) {
+            el_mapping_drop_pages(data, bytes);
+            return;
+        }
+    }
+}
+
 electra_status el_tensor_as_f32(el_tensor_set *set, const el_tensor *t, const float **out)
 {
     int64_t n = el_tensor_numel(t);

@@ -73,6 +73,12 @@ electra_status el_tensor_set_keep_mapping(el_tensor_set *set, void *addr, size_t
  * (F16 subnormals decoded exactly, BF16 widened bit for bit). */
 electra_status el_tensor_as_f32(el_tensor_set *set, const el_tensor *t, const float **out);
 
+/* The caller will not read [data, data + bytes) again (it has made its
+ * own copy): the whole pages of it that lie in one of the set's file
+ * mappings leave the process's memory; touched again, they read back from
+ * the file. Data in buffers is left alone. */
+void el_tensor_set_drop_pages(el_tensor_set *set, const void *data, size_t bytes);
+
 /* Human name of what was loaded ("safetensors", "pytorch zip", ...). */
 void el_tensor_set_set_format(el_tensor_set *set, const char *format);
 const char *el_tensor_set_format(const el_tensor_set *set);

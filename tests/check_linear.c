@@ -297,6 +297,55 @@ START_TEST(kernel_choice_follows_the_cpu)
 }
 END_TEST
 
+/* Packing into an arena gives the bits of packing alone, at every
+ * precision and on every kernel; a full arena falls back to a linear's own
+ * allocation; the bound covers every kernel's layout. */
+START_TEST(arena_packing_matches_own_allocation)
+{
+    static const size_t shapes[][2] = {{256, 768}, {67, 33}, {1024, 256}, {5, 1}, {1024, 1024}};
+    const size_t m = 29;
+    create_pools();
+    for (int precision = ELECTRA_PRECISION_F32; precision <= ELECTRA_PRECISION_BF16; precision++) {
+        el_linear_arena arena;
+        size_t room = 0;
+        for (size_t s = 0; s < 4; s++) /* the last shape finds the arena full */
+            room += el_linear_packed_bound(shapes[s][0], shapes[s][1]);
+        ck_assert_int_eq(el_linear_arena_reserve(&arena, room), ELECTRA_OK);
+        el_linear own[5], carved[5];
+        float *x[5], *w[5], *b[5];
+        for (size_t s = 0; s < 5; s++) {
+            const size_t in = shapes[s][0], out = shapes[s][1];
+            x[s] = random_floats(m * in, 1.0f);
+            w[s] = random_floats(out * in, 0.5f);
+            b[s] = random_floats(out, 0.5f);
+            ck_assert_int_eq(el_linear_init_precision(&own[s], w[s], b[s], in, out,
+                                                      ELECTRA_KERNELS_AUTO, precision),
+                             ELECTRA_OK);
+            const unsigned char *before = arena.next;
+            ck_assert_int_eq(el_linear_init_arena(&carved[s], w[s], b[s], in, out,
+                                                  ELECTRA_KERNELS_AUTO, precision, &arena),
+                             ELECTRA_OK);
+            if (el_linear_is_packed(&carved[s]))
+                ck_assert_msg((arena.next != before) == (s < 4),
+                              "shape %zu: arena use %d", s, arena.next != before);
+        }
+        for (size_t s = 0; s < 5; s++) {
+            float *a = forward_all_pools(&own[s], x[s], m, EL_ACT_GELU, NULL, NO_RESIDUAL);
+            float *c = forward_all_pools(&carved[s], x[s], m, EL_ACT_GELU, NULL, NO_RESIDUAL);
+            ck_assert_int_eq(memcmp(a, c, m * shapes[s][1] * sizeof *a), 0);
+            free(a), free(c);
+            el_linear_release(&own[s]);
+            el_linear_release(&carved[s]);
+            free(x[s]), free(w[s]), free(b[s]);
+        }
+        el_linear_arena_free(&arena);
+        el_linear_arena_free(&arena); /* twice is harmless */
+    }
+    ck_assert_uint_eq(el_linear_packed_bound(SIZE_MAX / 2, 8), 0);
+    free_pools();
+}
+END_TEST
+
 START_TEST(bfloat16_products_stay_within_their_rounding)
 {
     static const size_t outs[] = {1, 16, 31, 32, 33, 65};
@@ -452,6 +501,7 @@ Suite *make_linear_suite(void)
     tcase_add_test(tc, empty_dimensions);
     tcase_add_test(tc, bad_arguments_are_refused);
     tcase_add_test(tc, kernel_choice_follows_the_cpu);
+    tcase_add_test(tc, arena_packing_matches_own_allocation);
     tcase_add_test(tc, bfloat16_products_stay_within_their_rounding);
     tcase_add_test(tc, bfloat16_runs_where_it_can);
     tcase_add_test(tc, avx2_kernel_where_the_cpu_has_it);
