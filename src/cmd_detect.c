@@ -8,9 +8,10 @@
 
 static void usage(void)
 {
-    printf("usage: electra detect --model DIR [--threshold P] [--json] TEXT\n\n"
+    printf("usage: electra detect [--model DIR] [--threshold P] [--json] TEXT\n\n"
            "Replaced-token detection with a discriminator (ElectraForPreTraining): the\n"
            "probability that each token and word of TEXT (\"-\" reads stdin) was replaced.\n\n"
+           "Without --model it uses the bundled model's discriminator (models/README.md).\n\n"
            "%s%s"
            "  --threshold P      flag tokens above this probability (default 0.5)\n",
            model_args_usage, task_args_usage);
@@ -64,6 +65,7 @@ static int run(int argc, char **argv)
 {
     struct task_args a;
     int rc = task_args_parse(&a, "detect", NULL, argc, argv, usage);
+    a.model.bundled_part = "discriminator";
     electra_model *m = NULL;
     electra_context *ctx = NULL;
     electra_result *r = NULL;

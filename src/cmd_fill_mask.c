@@ -8,9 +8,10 @@
 
 static void usage(void)
 {
-    printf("usage: electra fill-mask --model DIR [--top-k N] [--targets W1,W2] [--json] TEXT\n\n"
+    printf("usage: electra fill-mask [--model DIR] [--top-k N] [--targets W1,W2] [--json] TEXT\n\n"
            "For every [MASK] in TEXT (\"-\" reads stdin), the most likely tokens of a\n"
            "generator (ElectraForMaskedLM) with their probabilities and the filled-in text.\n\n"
+           "Without --model it uses the bundled model's generator (models/README.md).\n\n"
            "%s%s"
            "  --top-k N          candidates per mask (default 5)\n"
            "  --targets LIST     only these comma-separated words (first word piece each)\n",
@@ -57,6 +58,7 @@ static int run(int argc, char **argv)
 {
     struct task_args a;
     int rc = task_args_parse(&a, "fill-mask", NULL, argc, argv, usage);
+    a.model.bundled_part = "generator";
     electra_model *m = NULL;
     electra_context *ctx = NULL;
     electra_result *r = NULL;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bundled_model.h"
 #include "cli.h"
 
 const char model_args_usage[] =
@@ -72,6 +73,12 @@ int model_args_parse(struct model_args *a, const char *cmd, int argc, char **arg
 int model_args_open(struct model_args *a, const char *cmd, electra_model **model,
                     electra_context **context)
 {
+    if (!a->model_dir && a->bundled_part) {
+        a->model_dir = bundled_model_dir(a->bundled_part, a->bundled_dir, sizeof a->bundled_dir);
+        if (!a->model_dir)
+            return cli_error(cmd, CLI_FAIL, "no --model given and no bundled %s in %s",
+                             a->bundled_part, bundled_model_places);
+    }
     if (!a->model_dir)
         return cli_error(cmd, CLI_USAGE, "--model DIR is required");
     electra_status s = electra_model_load(a->model_dir, a->options, model);

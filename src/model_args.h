@@ -7,6 +7,10 @@
 
 struct model_args {
     const char *model_dir;
+    /* Without --model: this part of the bundled model ("generator",
+     * "discriminator"), or NULL when --model is required. */
+    const char *bundled_part;
+    char bundled_dir[4096];
     int json;
     electra_options *options; /* threads, weight format, kernels */
 };
@@ -19,7 +23,7 @@ void model_args_free(struct model_args *a);
 int model_args_parse(struct model_args *a, const char *cmd, int argc, char **argv, int *i);
 /* The usage lines for the shared options. */
 extern const char model_args_usage[];
-/* Load the model and a context; prints the error and returns a CLI code
+/* Load the model (--model, else the bundled part) and a context; prints the error and returns a CLI code
  * on failure. */
 int model_args_open(struct model_args *a, const char *cmd, electra_model **model,
                     electra_context **context);

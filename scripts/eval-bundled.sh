@@ -1,0 +1,55 @@
+#!/bin/sh
+# eval-bundled.sh - the bundled model's evaluation (make eval):
+#   1. held-out pre-training figures: generator MLM accuracy, discriminator
+#      replaced-token detection accuracy and ROC AUC (bench/eval_pretrained);
+#   2. ELECTRA's central claim at small scale: the pre-trained discriminator
+#      and the same architecture from random weights, fine-tuned with the
+#      same budget (epochs, batch, learning rate, seed) on Brown POS tagging
+#      and on SpamAssassin spam vs ham; the score is the last epoch's on the
+#      held-out test split (no checkpoint selection on it).
+# The corpus comes from scripts/fetch-corpus.sh ($LIBELECTRA_CORPUS).
+#
+#   scripts/eval-bundled.sh [MODELS_DIR] [WORK_DIR]
+# Environment: EVAL_ELECTRA (the electra tool), EVAL_PRETRAINED (the
+# bench/eval_pretrained program), EVAL_THREADS (default 2), POS_EPOCHS (2),
+# SPAM_EPOCHS (3), EVAL_ROWS (2000).
+set -eu
+
+models=${1:-models}
+work=${2:-${TMPDIR:-/tmp}/electra-eval}
+corpus=${LIBELECTRA_CORPUS:-${XDG_CACHE_HOME:-$HOME/.cache}/libelectra-corpus}
+electra=${EVAL_ELECTRA:-src/electra}
+eval_pretrained=${EVAL_PRETRAINED:-bench/eval_pretrained}
+threads=${EVAL_THREADS:-2}
+
+for f in heldout.txt pos/train.jsonl pos/test.jsonl spam/train.jsonl spam/test.jsonl; do
+    if [ ! -f "$corpus/$f" ]; then
+        echo "eval-bundled: $corpus/$f missing: run scripts/fetch-corpus.sh first" >&2
+        exit 1
+    fi
+done
+mkdir -p "$work"
+
+echo "== held-out pre-training figures ($corpus/heldout.txt)"
+"$eval_pretrained" "$models/generator" "$models/discriminator" "$corpus/heldout.txt" \
+    "${EVAL_ROWS:-2000}" 128 0 | tee "$work/pretraining.json"
+
+# finetune TASK DATA INIT EPOCHS: prints the last epoch's test score.
+finetune() {
+    out="$work/$2-$3"
+    "$electra" finetune --task "$1" --model "$models/discriminator" --init "$3" \
+        --train "$corpus/$2/train.jsonl" --dev "$corpus/$2/test.jsonl" --out "$out" \
+        --epochs "$4" --lr 2e-4 --batch 32 --max-length 128 --seed 42 \
+        --threads "$threads" > "$out.json" 2> "$out.log"
+    python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); e=m["epochs"][-1]; print("%.4f" % e[e["main_metric"]])' \
+        "$out/metrics.json"
+}
+
+printf '\n== fine-tuning, pre-trained vs random init (test split, last epoch)\n'
+printf '%-26s %-12s %-12s\n' task pretrained random
+for run in "tag pos ${POS_EPOCHS:-2} accuracy" "classify spam ${SPAM_EPOCHS:-3} accuracy"; do
+    set -- $run
+    p=$(finetune "$1" "$2" pretrained "$3")
+    r=$(finetune "$1" "$2" random "$3")
+    printf '%-26s %-12s %-12s\n' "$2 ($4, $3 epochs)" "$p" "$r"
+done | tee "$work/finetune.txt"
