@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "mapped_file.h"
 
 void el_json_float(double x, char buf[32])
 {
@@ -235,4 +236,23 @@ electra_status el_json_dump(const cJSON *root, char **out, size_t *length)
     *out = o.buf;
     *length = o.len;
     return ELECTRA_OK;
+}
+
+electra_status el_json_write_file(cJSON *root, const char *dir, const char *name)
+{
+    char *text = NULL;
+    size_t len = 0;
+    electra_status s = root ? el_json_dump(root, &text, &len) : el_nomem("writing JSON");
+    cJSON_Delete(root);
+    if (s)
+        return s;
+    char *full = el_realloc(text, len + 1);
+    if (!full) {
+        el_free(text);
+        return el_nomem("writing JSON");
+    }
+    full[len++] = '\n';
+    s = el_write_file(dir, name, full, len);
+    el_free(full);
+    return s;
 }

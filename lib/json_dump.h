@@ -22,4 +22,9 @@ cJSON *el_json_create_float(double x);
  * verbatim. *out is el_malloc'ed. */
 electra_status el_json_dump(const cJSON *root, char **out, size_t *length);
 
+/* root dumped with a final newline into dir/name (el_write_file: all or
+ * nothing). Takes root, deleting it whatever happens; NULL root (a
+ * failed build) gives ELECTRA_ERR_NOMEM. */
+electra_status el_json_write_file(cJSON *root, const char *dir, const char *name);
+
 #endif

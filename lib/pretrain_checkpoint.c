@@ -49,26 +49,6 @@ static electra_status save_model(el_pretrainer *p, el_param_store *view, const c
     return s;
 }
 
-/* cJSON and el_json_dump to text, written as dir/name. */
-static electra_status write_json(cJSON *root, const char *dir, const char *name)
-{
-    char *text = NULL;
-    size_t len = 0;
-    electra_status s = root ? el_json_dump(root, &text, &len) : el_nomem("writing JSON");
-    cJSON_Delete(root);
-    if (s)
-        return s;
-    char *full = el_realloc(text, len + 2);
-    if (!full) {
-        el_free(text);
-        return el_nomem("writing JSON");
-    }
-    full[len++] = '\n';
-    s = el_write_file(dir, name, full, len);
-    el_free(full);
-    return s;
-}
-
 static electra_status write_state(el_pretrainer *p, const char *dir)
 {
     char seed[32];
@@ -86,7 +66,7 @@ static electra_status write_state(el_pretrainer *p, const char *dir)
         cJSON_AddNumberToObject(root, "examples", (double)p->data->n_examples);
         cJSON_AddNumberToObject(root, "total_steps", (double)p->opt.train.total_steps);
     }
-    return write_json(root, dir, STATE_FILE);
+    return el_json_write_file(root, dir, STATE_FILE);
 }
 
 electra_status el_pretrainer_save(el_pretrainer *p, const char *dir, const char *tokenizer_dir)
@@ -343,8 +323,8 @@ electra_status el_pretrain_write_tokenizer(const char *vocab_path, const char *d
     s = el_write_file(dir, "vocab.txt", addr ? addr : "", size);
     el_unmap_file(addr, size);
     if (!s)
-        s = write_json(tokenizer_config(max_length), dir, "tokenizer_config.json");
+        s = el_json_write_file(tokenizer_config(max_length), dir, "tokenizer_config.json");
     if (!s)
-        s = write_json(special_tokens_map(), dir, "special_tokens_map.json");
+        s = el_json_write_file(special_tokens_map(), dir, "special_tokens_map.json");
     return s;
 }

@@ -136,23 +136,7 @@ static cJSON *build_config(const el_config *c, const el_train_options *o, const 
 static electra_status save_config(const el_config *c, const el_train_options *o,
                                   const char *dir, const char *source_dir)
 {
-    cJSON *root = build_config(c, o, source_dir);
-    char *text = NULL;
-    size_t len = 0;
-    electra_status s = root ? el_json_dump(root, &text, &len) : el_nomem("writing config.json");
-    cJSON_Delete(root);
-    if (s)
-        return s;
-    /* to_json_string ends the text with a newline. */
-    char *full = el_realloc(text, len + 2);
-    if (!full) {
-        el_free(text);
-        return el_nomem("writing config.json");
-    }
-    full[len++] = '\n';
-    s = el_write_file(dir, "config.json", full, len);
-    el_free(full);
-    return s;
+    return el_json_write_file(build_config(c, o, source_dir), dir, "config.json");
 }
 
 static electra_status save_weights(const el_param_store *s, const char *dir)

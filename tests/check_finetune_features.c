@@ -12,6 +12,7 @@
 #include "finetune_features.h"
 #include "finetune_labels.h"
 #include "finetune_squad.h"
+#include "reliability_util.h"
 #include "testutil.h"
 
 /* Ids: 0 [PAD] 1 [UNK] 2 [CLS] 3 [SEP] 4 [MASK] 5 the 6 jury 7 said 8 zan
@@ -335,39 +336,6 @@ START_TEST(batches_of_classes_and_answers)
 }
 END_TEST
 
-static long allocs_left = -1, live;
-
-static void *failing_malloc(size_t n, void *user)
-{
-    (void)user;
-    if (allocs_left == 0)
-        return NULL;
-    if (allocs_left > 0)
-        allocs_left--;
-    void *p = malloc(n);
-    live += p != NULL;
-    return p;
-}
-
-static void *failing_realloc(void *p, size_t n, void *user)
-{
-    (void)user;
-    if (allocs_left == 0)
-        return NULL;
-    if (allocs_left > 0)
-        allocs_left--;
-    void *q = realloc(p, n);
-    live += !p && q;
-    return q;
-}
-
-static void counting_free(void *p, void *user)
-{
-    (void)user;
-    live -= p != NULL;
-    free(p);
-}
-
 /* Reading, labelling, tokenizing and batching with the 1st, 2nd, ...
  * allocation failing in turn: each time a clean ELECTRA_ERR_NOMEM and
  * nothing left allocated. */
@@ -410,25 +378,25 @@ START_TEST(allocation_failures)
         "{\"question\": \"what\", \"context\": \"w1 w2 w3 w4 w5 w6 red w7 w8\", "
         "\"answers\": [{\"text\": \"red\", \"answer_start\": 18}]}\n"};
     const el_ft_task tasks[] = {EL_FT_TAG, EL_FT_CLASSIFY, EL_FT_QA};
-    ck_assert_int_eq(electra_set_allocator(failing_malloc, failing_realloc, counting_free, NULL),
-                     ELECTRA_OK);
+    chaos_install();
     for (int i = 0; i < 3; i++) {
         int k;
         for (k = 0;; k++) {
-            allocs_left = k;
-            live = 0;
+            chaos_arm(k);
+            long live = chaos_live();
             electra_status s = pipeline(t, texts[i], tasks[i]);
-            ck_assert_msg(live == 0, "task %d, allocation %d failing: %ld blocks leaked", i, k,
-                          live);
-            if (s == ELECTRA_OK)
+            ck_assert_msg(chaos_live() == live, "task %d, allocation %d failing: %ld blocks leaked",
+                          i, k, chaos_live() - live);
+            if (!chaos_fired()) {
+                ck_assert_int_eq(s, ELECTRA_OK);
                 break;
+            }
             ck_assert_msg(s == ELECTRA_ERR_NOMEM, "task %d, allocation %d failing: %d %s", i, k,
                           s, electra_last_error());
         }
         ck_assert_int_gt(k, 10);
     }
-    allocs_left = -1;
-    electra_set_allocator(NULL, NULL, NULL, NULL);
+    chaos_remove();
     electra_tokenizer_free(t);
 }
 END_TEST

@@ -153,7 +153,7 @@ START_TEST(trained_model_reloads_with_its_logits)
     char out[4096];
     snprintf(out, sizeof out, "%s", make_temp_dir("train-trained"));
     ck_assert_int_eq(el_trainer_save_pretrained(t, out, src), ELECTRA_OK);
-    fixture_inputs in = {f.batch, f.seq, f.ids, f.mask, f.types};
+    fixture_inputs in = {f.batch, f.seq, f.ids, f.mask, f.types, NULL, NULL};
     size_t n;
     float *logits = forward_output(out, &in, &n);
     ck_assert_uint_eq(n, tm->logit_rows * tm->logit_cols);
