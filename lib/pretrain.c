@@ -136,6 +136,10 @@ static electra_status check_options(const el_pretrain_options *o, const el_pretr
         return el_fail(ELECTRA_ERR_INVALID_ARGUMENT,
                        "the examples are %zu tokens long, the options say %zu",
                        data->max_length, o->seq_len);
+    if (!(o->disc_init_replaced >= 0 && o->disc_init_replaced < 1))
+        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT,
+                       "pre-training: the initial replaced share must be in [0, 1), not %g",
+                       o->disc_init_replaced);
     if (!(o->gen_weight >= 0) || !isfinite(o->gen_weight) || !(o->disc_weight >= 0) ||
         !isfinite(o->disc_weight))
         return el_fail(ELECTRA_ERR_INVALID_ARGUMENT,
@@ -176,6 +180,16 @@ static electra_status allocate_buffers(el_pretrainer *p)
     return ELECTRA_OK;
 }
 
+/* The discriminator's output bias at logit(q). */
+static electra_status set_output_bias(el_param_store *disc, double q)
+{
+    const el_param *b = el_param_store_find(disc, "discriminator_predictions.dense_prediction.bias");
+    if (!b)
+        return el_fail(ELECTRA_ERR_INTERNAL, "the discriminator has no output bias");
+    disc->value[b->offset] = (float)log(q / (1 - q));
+    return ELECTRA_OK;
+}
+
 electra_status el_pretrainer_create(const el_pretrain_options *o,
                                     const electra_tokenizer *tokenizer,
                                     const el_pretrain_data *data, el_pretrainer **out)
@@ -197,6 +211,8 @@ electra_status el_pretrainer_create(const el_pretrain_options *o,
     el_param_store *joint = NULL;
     s = el_param_store_init_pretraining(&disc, &gen, o->train.initializer_range, o->train.seed,
                                         &joint, &p->gen_view, &p->disc_view);
+    if (!s && o->disc_init_replaced > 0)
+        s = set_output_bias(p->disc_view, o->disc_init_replaced);
     if (!s)
         s = el_trainer_create(joint, &o->train, &p->trainer); /* takes joint */
     if (!s)

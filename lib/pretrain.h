@@ -60,6 +60,12 @@ typedef struct el_pretrain_options {
     size_t seq_len;        /* 128 */
     double gen_weight;     /* 1.0 */
     double disc_weight;    /* 50.0 */
+    /* When in (0, 1): the discriminator's output bias starts at
+     * logit(disc_init_replaced), the share of tokens it will see replaced,
+     * instead of 0 (google's init). The trunk then need not learn that
+     * constant, which small, fast-learning models otherwise do by
+     * flattening every token's representation. 0: off. */
+    double disc_init_replaced;
     /* Optimizer, schedule, dropout, seed and threads: lr 5e-4, eps 1e-6,
      * weight decay 0.01 (none on biases and LayerNorm), clipping 1.0,
      * warm-up 10000 steps, dropout 0.1, total_steps 0 (set it). */

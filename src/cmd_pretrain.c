@@ -62,6 +62,9 @@ static void usage(FILE *out)
             "                       linear decay to 0 at --steps\n"
             "  --weight-decay X     AdamW weight decay, not on biases/LayerNorm (0.01)\n"
             "  --dropout X          dropout probability (0.1)\n"
+            "  --disc-init-replaced P  start the discriminator's output bias at logit(P),\n"
+            "                       the share of tokens it will see replaced, instead of 0\n"
+            "                       (google's init); helps small models (0: off)\n"
             "  --seed N             seed of everything random (0)\n"
             "  --threads N          worker threads (1)\n"
             "  --save-every N       checkpoint every N steps (1000; 0: only at the end)\n"
@@ -146,6 +149,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         {"--lr", 1, NULL, &a->o.train.lr},
         {"--warmup", 0, &a->warmup, NULL},
         {"--weight-decay", 1, NULL, &a->o.train.weight_decay},
+        {"--disc-init-replaced", 3, NULL, &a->o.disc_init_replaced},
         {"--dropout", 3, NULL, &dropout},
         {"--seed", 0, &a->seed, NULL},
         {"--threads", 0, &a->threads, NULL},

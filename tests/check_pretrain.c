@@ -418,6 +418,10 @@ START_TEST(test_errors)
     bad.train.lr = -1;
     ck_assert_int_eq(el_pretrainer_create(&bad, tok, data, &p), ELECTRA_ERR_INVALID_ARGUMENT);
     ck_assert_ptr_null(p);
+    bad = o;
+    bad.disc_init_replaced = 1;
+    ck_assert_int_eq(el_pretrainer_create(&bad, tok, data, &p), ELECTRA_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_null(p);
     ck_assert_int_eq(el_pretrainer_create(&o, tok, data, &p), ELECTRA_OK);
     size_t T = o.batch * o.seq_len;
     int32_t *ids = calloc(T, sizeof *ids), *types = calloc(T, sizeof *ids);
@@ -450,6 +454,39 @@ START_TEST(test_errors)
     free(types);
     free(attn);
     el_pretrainer_free(p);
+    el_pretrain_data_free(data);
+    electra_tokenizer_free(tok);
+}
+END_TEST
+
+/* The discriminator's output bias starts at 0 (google's init), or at
+ * logit(q) when asked; nothing else changes. */
+START_TEST(test_disc_init_replaced)
+{
+    el_pretrain_options o;
+    test_pretrain_options(&o);
+    electra_tokenizer *tok = test_tokenizer();
+    el_pretrain_data *data = test_pretrain_data(tok, &o);
+    el_pretrainer *plain, *primed;
+    ck_assert_int_eq(el_pretrainer_create(&o, tok, data, &plain), ELECTRA_OK);
+    o.disc_init_replaced = 0.15;
+    ck_assert_int_eq(el_pretrainer_create(&o, tok, data, &primed), ELECTRA_OK);
+    const el_param_store *a = el_pretrainer_discriminator(plain);
+    const el_param_store *b = el_pretrainer_discriminator(primed);
+    const el_param *bias =
+        el_param_store_find(a, "discriminator_predictions.dense_prediction.bias");
+    ck_assert_ptr_nonnull(bias);
+    ck_assert_uint_eq(a->total, b->total);
+    for (size_t i = 0; i < a->total; i++) {
+        if (i == bias->offset) {
+            ck_assert_float_eq(a->value[i], 0.0f);
+            ck_assert_float_eq_tol(b->value[i], log(0.15 / 0.85), 1e-6);
+        } else {
+            ck_assert_msg(a->value[i] == b->value[i], "value %zu differs", i);
+        }
+    }
+    el_pretrainer_free(primed);
+    el_pretrainer_free(plain);
     el_pretrain_data_free(data);
     electra_tokenizer_free(tok);
 }
@@ -522,6 +559,7 @@ Suite *make_pretrain_suite(void)
     tcase_add_test(tc, test_resume_exact);
     tcase_add_test(tc, test_export);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_disc_init_replaced);
     tcase_add_test(tc, test_learns);
     suite_add_tcase(s, tc);
     return s;
