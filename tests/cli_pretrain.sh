@@ -84,6 +84,7 @@ check "no --steps (2)" [ "$(status "$electra" pretrain $small --out "$tmp/e")" -
 check "bad --lr (2)" [ "$(status "$electra" pretrain $small --steps 2 --lr x --out "$tmp/e")" -eq 2 ]
 # shellcheck disable=SC2086
 check "warm-up past the end (2)" [ "$(status "$electra" pretrain $small --steps 2 --warmup 5 --out "$tmp/e")" -eq 2 ]
+# shellcheck disable=SC2086
 check "--disc-init-replaced 1 (2)" [ "$(status "$electra" pretrain $small --steps 2 --disc-init-replaced 1 --out "$tmp/e")" -eq 2 ]
 # shellcheck disable=SC2086
 check "unknown option (2)" [ "$(status "$electra" pretrain $small --steps 2 --bogus 1 --out "$tmp/e")" -eq 2 ]
