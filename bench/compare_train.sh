@@ -27,15 +27,18 @@ for r in $(seq 1 "$rounds"); do
     for coretype in "$core" unset; do
         [ -n "$coretype" ] || continue
         for kind in $kinds; do
+            # The tiny kinds run their fixture's own batch.
+            shape="--batch $batch --seq 128"
+            case $kind in train-tiny-*) shape= ;; esac
             for t in $threads; do
                 if [ "$coretype" = unset ]; then set -- env -u OPENBLAS_CORETYPE
                 else set -- env OPENBLAS_CORETYPE="$coretype"; fi
                 "$@" OPENBLAS_NUM_THREADS="$t" "$builddir/bench/train_bench" --kind "$kind" \
-                    --threads "$t" --batch "$batch" --seq 128 --min-reps 10 --min-secs 5
+                    --threads "$t" $shape --min-reps 10 --min-secs 5
                 [ $have_torch = 1 ] || continue
                 "$@" OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS="$t" OMP_NUM_THREADS="$t" \
-                    "$py" "$torch_bench" --kind "$kind" --threads "$t" --batch "$batch" --seq 128 \
-                    --min-reps 10 --min-secs 5
+                    "$py" "$torch_bench" --kind "$kind" --threads "$t" $shape --min-reps 10 \
+                    --min-secs 5
             done
         done
     done
