@@ -14,9 +14,12 @@
 /* Hot elementwise loops are also compiled for AVX-512 and AVX2; the CPU
  * picks a version when the library loads (GCC target_clones, an ifunc).
  * The C11 mode keeps FMA contraction off, so every version computes the
- * same floats. Files using it include the build's config.h first. */
+ * same floats. Files using it include the build's config.h first. Not
+ * under ThreadSanitizer: it instruments the ifunc resolvers, which run
+ * while the program is relocated, before its runtime is up (a crash at
+ * start). */
 #if defined(ELECTRA_FAST_KERNELS) && defined(__x86_64__) && defined(__GNUC__) && \
-    defined(__ELF__) && !defined(__clang__)
+    defined(__ELF__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 #define EL_VECTOR_CLONES \
     __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
