@@ -4,15 +4,9 @@
 # command), $ELECTRA_MODELS comes first, and the weights stay within the
 # 20 MB budget.
 set -u
-electra="${top_builddir:-.}/src/electra"
+. "${top_srcdir:-.}/tests/cli_util.sh"
+make_tmp cli_bundled
 models="${top_srcdir:-.}/models"
-fail=0
-check() { # description, then a command that must succeed
-    what=$1; shift
-    if "$@"; then echo "ok: $what"; else echo "FAILED: $what"; fail=1; fi
-}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cli_bundled.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
 
 "$electra" fill-mask --json "The capital of France is [MASK]." > "$tmp/fill.json" 2> "$tmp/err"
 check "fill-mask without --model exits 0" [ $? -eq 0 ]

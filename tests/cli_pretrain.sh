@@ -4,18 +4,8 @@
 # curves, the metrics log, the checkpoint), resuming to the same weights
 # as an uninterrupted run, and usage (2) and input (1) errors.
 set -u
-electra="${top_builddir:-.}/src/electra"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cli_pretrain.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() { # description, then a command that must succeed
-    what=$1; shift
-    if "$@"; then echo "ok: $what"; else echo "FAILED: $what"; fail=1; fi
-}
-status() { # the exit status of a command, its output dropped
-    "$@" >/dev/null 2>&1
-    echo $?
-}
+. "${top_srcdir:-.}/tests/cli_util.sh"
+make_tmp cli_pretrain
 
 i=0
 while [ $i -lt 300 ]; do

@@ -3,7 +3,8 @@
 # cases.jsonl (checked by cli_tokenize_check against cases.jsonl and
 # offsets.jsonl), bad lines, long lines, usage and file errors.
 set -u
-electra="${top_builddir:-.}/src/electra"
+. "${top_srcdir:-.}/tests/cli_util.sh"
+make_tmp cli_tokenize
 checker="${top_builddir:-.}/tests/cli_tokenize_check"
 fix="${ELECTRA_FIXTURES:-${top_srcdir:-.}/../shared/fixtures}/tokenizer"
 if [ ! -f "$fix/cases.jsonl" ]; then
@@ -11,13 +12,6 @@ if [ ! -f "$fix/cases.jsonl" ]; then
     [ "${CI:-}" = true ] && exit 1
     exit 77
 fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cli_tokenize.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() { # description, then a command that must succeed
-    what=$1; shift
-    if "$@"; then echo "ok: $what"; else echo "FAILED: $what"; fail=1; fi
-}
 
 # The case lines themselves are valid input: "text" and "pair" are read,
 # other keys ignored.

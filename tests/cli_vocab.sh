@@ -3,18 +3,8 @@
 # small corpus (same file twice, loadable by `electra tokenize`), the
 # figures printed, usage errors (2) and bad files (1).
 set -u
-electra="${top_builddir:-.}/src/electra"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cli_vocab.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() { # description, then a command that must succeed
-    what=$1; shift
-    if "$@"; then echo "ok: $what"; else echo "FAILED: $what"; fail=1; fi
-}
-status() { # the exit status of a command, its output dropped
-    "$@" >/dev/null 2>&1
-    echo $?
-}
+. "${top_srcdir:-.}/tests/cli_util.sh"
+make_tmp cli_vocab
 
 i=0
 while [ $i -lt 200 ]; do

@@ -20,18 +20,8 @@
 #   qa exact match >= 0.80: always "no answer" scores about 0.2, a random
 #     span about 0.05.
 set -u
-electra="${top_builddir:-.}/src/electra"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/finetune_ci.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() { # description, then a command that must succeed
-    what=$1; shift
-    if "$@"; then echo "ok: $what"; else echo "FAILED: $what"; fail=1; fi
-}
-status() { # the exit status of a command, its output dropped
-    "$@" >/dev/null 2>&1
-    echo $?
-}
+. "${top_srcdir:-.}/tests/cli_util.sh"
+make_tmp finetune_ci
 # The value of "key" inside the "best" object of a summary line.
 best() {
     sed -n "s/.*\"best\":{[^}]*\"$2\":\([-0-9.e]*\).*/\1/p" "$1"
