@@ -93,6 +93,20 @@ extern const el_gemm_kernel el_gemm_avx512;
 extern const el_gemm_kernel el_gemm_avx2;
 extern const el_gemm_kernel el_gemm_amx_bf16;
 
+/* The micro-kernels' row-count specialisations: tile_R(kc, a, lda, b,
+ * c_in, c_out, next) calls the file's inline tile() with R rows and the
+ * prefetch of the next panel compiled in or out, so each is a fully
+ * unrolled function. */
+#define EL_GEMM_TILE(rows)                                                              \
+    static void tile_##rows(size_t kc, const float *a, size_t lda, const float *b,      \
+                            const float *c_in, float *c_out, const float *next)         \
+    {                                                                                   \
+        if (next)                                                                       \
+            tile(rows, 1, kc, a, lda, b, c_in, c_out, next);                            \
+        else                                                                            \
+            tile(rows, 0, kc, a, lda, b, c_in, c_out, NULL);                            \
+    }
+
 /* Width of the float panels and of the accumulator rows below. */
 #define EL_GEMM_AVX512_NR 32
 /* The AVX-512 float micro-kernels (12 x 32 tiles), also used by the

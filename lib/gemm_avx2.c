@@ -50,22 +50,12 @@ static inline __attribute__((always_inline)) void tile(const int mr, const int p
             _mm256_store_ps(c_out + i * NR + 8 * v, acc[i][v]);
 }
 
-#define TILE(rows)                                                                      \
-    static void tile_##rows(size_t kc, const float *a, size_t lda, const float *b,      \
-                            const float *c_in, float *c_out, const float *next)         \
-    {                                                                                   \
-        if (next)                                                                       \
-            tile(rows, 1, kc, a, lda, b, c_in, c_out, next);                            \
-        else                                                                            \
-            tile(rows, 0, kc, a, lda, b, c_in, c_out, NULL);                            \
-    }
-TILE(1)
-TILE(2)
-TILE(3)
-TILE(4)
-TILE(5)
-TILE(6)
-#undef TILE
+EL_GEMM_TILE(1)
+EL_GEMM_TILE(2)
+EL_GEMM_TILE(3)
+EL_GEMM_TILE(4)
+EL_GEMM_TILE(5)
+EL_GEMM_TILE(6)
 
 /* Lanes 0 .. n-1 of 8 (n may be <= 0 or > 8), for maskload/maskstore. */
 static __m256i first_lanes(long n)

@@ -70,28 +70,18 @@ static inline __attribute__((always_inline)) void tile(const int mr, const int p
             _mm512_store_ps(c_out + i * NR + 16 * v, acc[i][v]);
 }
 
-#define TILE(rows)                                                                      \
-    static void tile_##rows(size_t kc, const float *a, size_t lda, const float *b,      \
-                            const float *c_in, float *c_out, const float *next)         \
-    {                                                                                   \
-        if (next)                                                                       \
-            tile(rows, 1, kc, a, lda, b, c_in, c_out, next);                            \
-        else                                                                            \
-            tile(rows, 0, kc, a, lda, b, c_in, c_out, NULL);                            \
-    }
-TILE(1)
-TILE(2)
-TILE(3)
-TILE(4)
-TILE(5)
-TILE(6)
-TILE(7)
-TILE(8)
-TILE(9)
-TILE(10)
-TILE(11)
-TILE(12)
-#undef TILE
+EL_GEMM_TILE(1)
+EL_GEMM_TILE(2)
+EL_GEMM_TILE(3)
+EL_GEMM_TILE(4)
+EL_GEMM_TILE(5)
+EL_GEMM_TILE(6)
+EL_GEMM_TILE(7)
+EL_GEMM_TILE(8)
+EL_GEMM_TILE(9)
+EL_GEMM_TILE(10)
+EL_GEMM_TILE(11)
+EL_GEMM_TILE(12)
 
 /* The epilogue for one activation, known at compile time: its constants
  * stay in registers and the rows' independent chains overlap (with the
