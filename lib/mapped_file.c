@@ -89,6 +89,22 @@ char *el_path_join(const char *dir, const char *name)
     return p;
 }
 
+electra_status el_replace_finish(FILE *f, int ok, const char *tmp, const char *path)
+{
+    int err = errno; /* of the write or the fopen that failed, if one did */
+    if (f && fclose(f) != 0 && ok) {
+        ok = 0;
+        err = errno;
+    }
+    if (ok && rename(tmp, path) != 0) {
+        ok = 0;
+        err = errno;
+    }
+    if (!ok)
+        remove(tmp);
+    return ok ? ELECTRA_OK : el_fail(ELECTRA_ERR_IO, "cannot write %s: %s", path, strerror(err));
+}
+
 electra_status el_write_file(const char *dir, const char *name, const void *data, size_t len)
 {
     char *path = el_path_join(dir, name);
@@ -100,20 +116,7 @@ electra_status el_write_file(const char *dir, const char *name, const void *data
     }
     snprintf(tmp, tmp_len, "%s.part", path);
     FILE *f = fopen(tmp, "wb");
-    int ok = f && fwrite(data, 1, len, f) == len;
-    int err = errno;
-    if (f && fclose(f) != 0 && ok) {
-        ok = 0;
-        err = errno;
-    }
-    if (ok && rename(tmp, path) != 0) {
-        ok = 0;
-        err = errno;
-    }
-    if (!ok)
-        remove(tmp);
-    electra_status s =
-        ok ? ELECTRA_OK : el_fail(ELECTRA_ERR_IO, "cannot write %s: %s", path, strerror(err));
+    electra_status s = el_replace_finish(f, f && fwrite(data, 1, len, f) == len, tmp, path);
     el_free(tmp);
     el_free(path);
     return s;

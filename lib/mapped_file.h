@@ -3,6 +3,7 @@
 #define EL_MAPPED_FILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "electra.h"
 
@@ -22,5 +23,9 @@ char *el_path_join(const char *dir, const char *name);
 /* Write len bytes to dir/name through dir/name.part renamed into place,
  * so the file is never seen half written. ELECTRA_ERR_IO names the path. */
 electra_status el_write_file(const char *dir, const char *name, const void *data, size_t len);
+/* The end of such a write: f was opened on tmp (NULL if fopen failed) and
+ * ok is 0 if a write to it failed. Closes f, renames tmp over path or
+ * removes it; ELECTRA_ERR_IO names path and the errno of what failed. */
+electra_status el_replace_finish(FILE *f, int ok, const char *tmp, const char *path);
 
 #endif

@@ -2,7 +2,6 @@
 #include "safetensors_write.h"
 
 #include <cJSON.h>
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "mapped_file.h"
 
 static int by_name(const void *a, const void *b)
 {
@@ -81,19 +81,9 @@ electra_status el_safetensors_write(const char *path, const el_tensor *tensors, 
         ok = fputc(' ', f) != EOF;
     for (size_t i = 0; ok && i < count; i++)
         ok = fwrite(sorted[i]->data, 1, sorted[i]->nbytes, f) == sorted[i]->nbytes;
-    int err = errno;
-    if (f && fclose(f) != 0 && ok) {
-        ok = 0;
-        err = errno;
-    }
-    if (ok && rename(tmp, path) != 0) {
-        ok = 0;
-        err = errno;
-    }
-    if (!ok)
-        remove(tmp);
+    electra_status s = el_replace_finish(f, ok, tmp, path);
     el_free(sorted);
     el_free(tmp);
     cJSON_free(header);
-    return ok ? ELECTRA_OK : el_fail(ELECTRA_ERR_IO, "cannot write %s: %s", path, strerror(err));
+    return s;
 }

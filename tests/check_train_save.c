@@ -15,6 +15,8 @@
 #include "fixture_model.h"
 #include "fixture_training.h"
 #include "json_dump.h"
+#include "mapped_file.h"
+#include "safetensors_write.h"
 #include "testutil.h"
 #include "trainer.h"
 
@@ -313,6 +315,41 @@ START_TEST(floats_print_as_python_repr)
 }
 END_TEST
 
+/* Both writers go through PATH.part: a missing directory, or a directory
+ * where the file should go, gives ELECTRA_ERR_IO naming the path and
+ * leaves neither the file nor the .part behind. */
+START_TEST(failed_writes_leave_nothing)
+{
+    const char *made = make_temp_dir("write_fail");
+    char dir[4096], missing[4200], path[4200], part[4300];
+    snprintf(dir, sizeof dir, "%s", made);
+    snprintf(missing, sizeof missing, "%s/no/such/dir", dir);
+    ck_assert_int_eq(el_write_file(missing, "a.json", "{}", 2), ELECTRA_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(electra_last_error(), "cannot write"));
+    ck_assert_ptr_nonnull(strstr(electra_last_error(), "no/such/dir/a.json"));
+
+    /* The target exists as a directory: the rename fails after a good write. */
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    ck_assert_int_eq(mkdir(path, 0700), 0);
+    const float w[2] = {1, 2};
+    el_tensor t = {.name = "w", .dtype = EL_DTYPE_F32, .ndim = 1, .shape = {2}, .data = w,
+                   .nbytes = sizeof w};
+    ck_assert_int_eq(el_safetensors_write(path, &t, 1), ELECTRA_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(electra_last_error(), "model.safetensors"));
+    snprintf(part, sizeof part, "%s.part", path);
+    ck_assert_int_ne(access(part, F_OK), 0);
+    ck_assert_int_eq(el_write_file(dir, "model.safetensors", "x", 1), ELECTRA_ERR_IO);
+    ck_assert_int_ne(access(part, F_OK), 0);
+    rmdir(path);
+
+    /* And the same calls succeed where they can. */
+    ck_assert_int_eq(el_safetensors_write(path, &t, 1), ELECTRA_OK);
+    ck_assert_int_ne(access(part, F_OK), 0);
+    ck_assert_int_eq(access(path, F_OK), 0);
+    remove_dir(dir);
+}
+END_TEST
+
 Suite *make_train_save_suite(void)
 {
     Suite *s = suite_create("train_save");
@@ -324,6 +361,7 @@ Suite *make_train_save_suite(void)
     tcase_add_test(tc, state_with_extra_tensor_is_rejected);
     tcase_add_test(tc, fresh_model_saves_and_loads);
     tcase_add_test(tc, floats_print_as_python_repr);
+    tcase_add_test(tc, failed_writes_leave_nothing);
     suite_add_tcase(s, tc);
     return s;
 }
