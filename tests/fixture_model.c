@@ -8,7 +8,7 @@
 
 #include "testutil.h"
 
-static cJSON *read_json(const char *dir, const char *rel)
+cJSON *fixture_read_json(const char *dir, const char *rel)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, rel);
@@ -53,7 +53,7 @@ static char *dup_string(const cJSON *v)
 int fixture_inputs_load(const char *model_dir, fixture_inputs *in)
 {
     memset(in, 0, sizeof *in);
-    cJSON *root = read_json(model_dir, "expected/inputs.json");
+    cJSON *root = fixture_read_json(model_dir, "expected/inputs.json");
     if (!root)
         return -1;
     size_t b2, s2, b3, s3;
@@ -97,7 +97,7 @@ void fixture_inputs_free(fixture_inputs *in)
 
 int fixture_arrays_load(const char *model_dir, fixture_array **out)
 {
-    cJSON *root = read_json(model_dir, "expected/manifest.json");
+    cJSON *root = fixture_read_json(model_dir, "expected/manifest.json");
     const cJSON *files = root ? cJSON_GetObjectItemCaseSensitive(root, "files") : NULL;
     if (!cJSON_IsArray(files)) {
         cJSON_Delete(root);

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cJSON.h>
+
 typedef struct fixture_inputs {
     size_t batch, seq;
     int32_t *ids, *mask, *types; /* batch x seq */
@@ -26,5 +28,7 @@ void fixture_inputs_free(fixture_inputs *in);
  * how many (arrays malloc'ed into *out), -1 on error. */
 int fixture_arrays_load(const char *model_dir, fixture_array **out);
 void fixture_arrays_free(fixture_array *arrays, int n);
+/* dir/rel parsed; NULL when unreadable or not JSON. */
+cJSON *fixture_read_json(const char *dir, const char *rel);
 
 #endif

@@ -12,19 +12,6 @@
 #include "fixture_model.h"
 #include "testutil.h"
 
-static cJSON *read_json(const char *dir, const char *rel)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, rel);
-    size_t len;
-    char *text = read_file(path, &len);
-    if (!text)
-        return NULL;
-    cJSON *j = cJSON_ParseWithLength(text, len);
-    free(text);
-    return j;
-}
-
 /* A flat list of ints from a JSON array of numbers or of arrays. */
 static int32_t *read_ints(const cJSON *v, size_t expect)
 {
@@ -87,8 +74,8 @@ int fixture_training_load(const char *model_dir, fixture_training *out)
     out->types = in.types;
     /* the arrays are ours now; the rest (texts) goes */
     in.ids = in.mask = in.types = NULL;
-    cJSON *inputs = read_json(model_dir, "expected/inputs.json");
-    cJSON *man = read_json(model_dir, "training/manifest.json");
+    cJSON *inputs = fixture_read_json(model_dir, "expected/inputs.json");
+    cJSON *man = fixture_read_json(model_dir, "training/manifest.json");
     int rc = -1;
     if (!inputs || !man)
         goto done;
