@@ -16,6 +16,7 @@
 #define SALT_SAMPLE 0x121fd2155c472f96ull
 #define SALT_EVAL 0x3c6ef372fe94f82bull
 #define SALT_GEN_DROPOUT 0xa54ff53a5f1d36f1ull
+#define SALT_REPLICA 0x510e527fade682d1ull
 
 void el_pretrain_options_default(el_pretrain_options *o)
 {
@@ -84,6 +85,11 @@ electra_status el_pretrain_configs(const el_pretrain_options *o, int vocab_size,
      * max(1, hidden / 64), FFN 4 x hidden. */
     int gH = (int)lround(o->gen_fraction * H), gL = (int)lround(o->gen_layer_fraction * L);
     int g_heads = gH / 64 > 1 ? gH / 64 : 1;
+    if (o->tie_generator) {
+        gH = H;
+        gL = L;
+        g_heads = heads;
+    }
     if (gH < 1 || gL < 1 || gH % g_heads)
         return el_fail(ELECTRA_ERR_INVALID_ARGUMENT,
                        "generator of hidden size %d, %d layers, %d heads is not possible (hidden "
@@ -101,6 +107,43 @@ electra_status el_pretrain_configs(const el_pretrain_options *o, int vocab_size,
     return ELECTRA_OK;
 }
 
+/* Sums over the batches of an evaluation (or the one batch of a step). */
+struct tally {
+    double mlm, disc;        /* loss x count */
+    size_t gen_right, disc_right, replaced, tokens, predictions;
+};
+
+/* A data-parallel slice: rows [row0, row0 + rows) of each step, run by
+ * a pair of models without a pool of their own. Replica 0's models train
+ * over the pretrainer's views (gradients into the joint store), the
+ * others' over a replica store of their own (el_param_store_pretraining_
+ * replica), whose gradients are then added in replica order. */
+struct el_pretrain_replica {
+    el_param_store *store, *gen_view, *disc_view; /* NULL for replica 0 */
+    el_train_model *gen, *disc;
+    size_t row0, rows;
+    size_t first_prediction;   /* chosen positions in the rows before row0 */
+    size_t predictions, tokens; /* in its rows */
+    struct tally t;
+    electra_status status;
+    char error[EL_ERRMSG_SIZE];
+};
+
+static void free_replicas(el_pretrainer *p)
+{
+    for (size_t k = 0; k < p->n_replicas; k++) {
+        struct el_pretrain_replica *r = &p->replicas[k];
+        el_train_model_free(r->gen);
+        el_train_model_free(r->disc);
+        el_param_store_free(r->gen_view);
+        el_param_store_free(r->disc_view);
+        el_param_store_free(r->store);
+    }
+    el_free(p->replicas);
+    p->replicas = NULL;
+    p->n_replicas = 0;
+}
+
 static electra_status fail(el_pretrainer *p, electra_status s)
 {
     el_error_capture(p->error);
@@ -116,6 +159,7 @@ void el_pretrainer_free(el_pretrainer *p)
 {
     if (!p)
         return;
+    free_replicas(p);
     el_train_model_free(p->gen);
     /* The views borrow the joint store the trainer owns. */
     el_param_store_free(p->gen_view);
@@ -190,6 +234,46 @@ static electra_status set_output_bias(el_param_store *disc, double q)
     return ELECTRA_OK;
 }
 
+/* min(threads, batch) slices of about equal rows when threads > 1. */
+static electra_status create_replicas(el_pretrainer *p)
+{
+    size_t K = (size_t)p->opt.train.threads, B = p->opt.batch;
+    if (K > B)
+        K = B;
+    if (K < 2)
+        return ELECTRA_OK;
+    p->replicas = el_calloc(K, sizeof *p->replicas);
+    if (!p->replicas)
+        return el_nomem("creating data-parallel replicas");
+    p->n_replicas = K;
+    const el_train_model *main_gen = p->gen, *main_disc = el_trainer_model(p->trainer);
+    const el_train_dropout *dropout = &p->opt.train.dropout;
+    for (size_t k = 0; k < K; k++) {
+        struct el_pretrain_replica *r = &p->replicas[k];
+        r->row0 = k * B / K;
+        r->rows = (k + 1) * B / K - r->row0;
+        el_param_store *gen_view = p->gen_view, *disc_view = p->disc_view;
+        electra_status s = ELECTRA_OK;
+        if (k > 0) {
+            s = el_param_store_pretraining_replica(el_trainer_params(p->trainer),
+                                                   &p->gen_view->cfg, p->opt.tie_generator,
+                                                   &r->store, &r->gen_view, &r->disc_view);
+            gen_view = r->gen_view;
+            disc_view = r->disc_view;
+        }
+        /* Replica 0 draws the dropout masks the single-thread models would;
+         * the others their own. */
+        uint64_t salt = k ? el_mix64(SALT_REPLICA + k) : 0;
+        if (!s)
+            s = el_train_model_create(gen_view, NULL, dropout, main_gen->seed ^ salt, &r->gen);
+        if (!s)
+            s = el_train_model_create(disc_view, NULL, dropout, main_disc->seed ^ salt, &r->disc);
+        if (s)
+            return s;
+    }
+    return ELECTRA_OK;
+}
+
 electra_status el_pretrainer_create(const el_pretrain_options *o,
                                     const electra_tokenizer *tokenizer,
                                     const el_pretrain_data *data, el_pretrainer **out)
@@ -209,8 +293,9 @@ electra_status el_pretrainer_create(const el_pretrain_options *o,
     p->opt = *o;
     p->data = data;
     el_param_store *joint = NULL;
-    s = el_param_store_init_pretraining(&disc, &gen, o->train.initializer_range, o->train.seed,
-                                        &joint, &p->gen_view, &p->disc_view);
+    s = el_param_store_init_pretraining(&disc, &gen, o->tie_generator,
+                                        o->train.initializer_range, o->train.seed, &joint,
+                                        &p->gen_view, &p->disc_view);
     if (!s && o->disc_init_replaced > 0)
         s = set_output_bias(p->disc_view, o->disc_init_replaced);
     if (!s)
@@ -220,6 +305,8 @@ electra_status el_pretrainer_create(const el_pretrain_options *o,
                                   &o->train.dropout, o->train.seed ^ SALT_GEN_DROPOUT, &p->gen);
     if (!s)
         s = allocate_buffers(p);
+    if (!s)
+        s = create_replicas(p);
     if (!s)
         s = el_pretrain_stream_init(&p->stream, data, o->train.seed, 0);
     if (s) {
@@ -279,12 +366,6 @@ static size_t argmax(const float *x, size_t n)
     return best;
 }
 
-/* Sums over the batches of an evaluation (or the one batch of a step). */
-struct tally {
-    double mlm, disc;        /* loss x count */
-    size_t gen_right, disc_right, replaced, tokens, predictions;
-};
-
 static void finish_stats(const el_pretrainer *p, const struct tally *t, el_pretrain_stats *st)
 {
     double n = t->predictions ? (double)t->predictions : 1, m = t->tokens ? (double)t->tokens : 1;
@@ -305,55 +386,84 @@ static void scale(float *x, size_t n, double w)
             x[i] *= (float)w;
 }
 
-/* Both models' passes on the batch in p->ids/types/attn: masking with
- * mask_key (row r: the key's stream r), sampling with sample_key;
- * training adds the weighted losses' gradients into the joint store. */
-static electra_status run_pair(el_pretrainer *p, uint64_t mask_key, uint64_t sample_key,
-                               int training, struct tally *t)
+/* Choose and mask each row's positions (row r: mask_key's stream r). */
+static void mask_rows(el_pretrainer *p, uint64_t mask_key)
 {
-    const el_pretrain_options *o = &p->opt;
-    size_t B = o->batch, S = o->seq_len, T = B * S;
-    size_t V = (size_t)p->gen_view->cfg.vocab_size;
-    for (size_t r = 0; r < B; r++)
+    size_t S = p->opt.seq_len;
+    for (size_t r = 0; r < p->opt.batch; r++)
         el_pretrain_mask_row(&p->mask, p->ids + r * S, p->attn + r * S, S,
                              el_mix64(mask_key + r * 0x9e3779b97f4a7c15ull), p->masked + r * S,
-                             p->mlm_labels + r * S, p->scratch);
-    el_train_blas_threads(o->train.threads);
+                             p->mlm_labels + r * S, p->scratch + r * S);
+}
+
+/* Chosen positions and attended tokens in rows [row0, row0 + rows). */
+static void count_slice(const el_pretrainer *p, size_t row0, size_t rows, size_t *predictions,
+                        size_t *tokens)
+{
+    size_t S = p->opt.seq_len, n = 0, m = 0;
+    for (size_t t = row0 * S; t < (row0 + rows) * S; t++) {
+        n += p->mlm_labels[t] != -100;
+        m += (size_t)p->attn[t];
+    }
+    *predictions = n;
+    *tokens = m;
+}
+
+/* What a slice's mean loss weighs in the batch's: its share of the
+ * counted items (1 for the whole batch, exactly). */
+static double share(double weight, size_t part, size_t whole)
+{
+    return whole ? weight * (double)part / (double)whole : weight;
+}
+
+/* Both models' passes on rows [row0, row0 + rows) of the masked batch,
+ * sampling with sample_key (the slice's first chosen position is number
+ * first_prediction of the batch). training adds the gradients of the
+ * batch's weighted losses, as far as they come from these rows, to the
+ * models' stores. all_predictions and all_tokens count the batch. */
+static electra_status run_slice(el_pretrainer *p, el_train_model *g, el_train_model *d,
+                                size_t row0, size_t rows, size_t first_prediction,
+                                size_t all_predictions, size_t all_tokens, uint64_t sample_key,
+                                int training, struct tally *t)
+{
+    const el_pretrain_options *o = &p->opt;
+    size_t S = o->seq_len, off = row0 * S, T = rows * S;
+    size_t V = (size_t)p->gen_view->cfg.vocab_size;
     /* Generator: MLM loss on the chosen positions, then its sample. */
-    el_train_batch gb = {.batch = B, .seq = S, .input_ids = p->masked,
-                         .attention_mask = p->attn, .token_type_ids = p->types,
-                         .labels = p->mlm_labels};
+    el_train_batch gb = {.batch = rows, .seq = S, .input_ids = p->masked + off,
+                         .attention_mask = p->attn + off, .token_type_ids = p->types + off,
+                         .labels = p->mlm_labels + off};
     double mlm;
-    el_train_model *g = p->gen;
     electra_status s = el_train_model_forward(g, &gb, training, &mlm);
     if (s)
         return s;
     size_t R = g->logit_rows;
+    int32_t *positions = p->positions + off, *sampled = p->sampled + off;
     for (size_t r = 0; r < R; r++) {
-        p->positions[r] = g->sel[r];
-        t->gen_right += argmax(g->logits + r * V, V) == (size_t)p->mlm_labels[g->sel[r]];
+        positions[r] = g->sel[r];
+        t->gen_right += argmax(g->logits + r * V, V) == (size_t)gb.labels[g->sel[r]];
     }
-    el_gumbel_argmax(g->logits, R, V, sample_key, p->sampled, g->pool);
+    el_gumbel_argmax(g->logits, R, V, sample_key, first_prediction, sampled, g->pool);
     if (training) {
-        scale(g->dlogits, R * V, o->gen_weight);
+        scale(g->dlogits, R * V, share(o->gen_weight, R, all_predictions));
         el_train_model_backward(g);
     }
     /* Discriminator: BCE over the attended tokens of the sampled input. */
-    t->replaced += el_pretrain_replace(p->ids, T, p->positions, p->sampled, R, p->fake,
-                                       p->disc_labels);
-    el_train_batch db = {.batch = B, .seq = S, .input_ids = p->fake, .attention_mask = p->attn,
-                         .token_type_ids = p->types, .labels = p->disc_labels};
-    el_train_model *d = el_trainer_model(p->trainer);
+    t->replaced += el_pretrain_replace(p->ids + off, T, positions, sampled, R, p->fake + off,
+                                       p->disc_labels + off);
+    el_train_batch db = {.batch = rows, .seq = S, .input_ids = p->fake + off,
+                         .attention_mask = gb.attention_mask, .token_type_ids = gb.token_type_ids,
+                         .labels = p->disc_labels + off};
     double bce;
     if ((s = el_train_model_forward(d, &db, training, &bce)))
         return s;
     size_t tokens = 0;
     for (size_t i = 0; i < T; i++) {
-        tokens += (size_t)p->attn[i];
-        t->disc_right += p->attn[i] && (d->logits[i] > 0) == (p->disc_labels[i] == 1);
+        tokens += (size_t)db.attention_mask[i];
+        t->disc_right += db.attention_mask[i] && (d->logits[i] > 0) == (db.labels[i] == 1);
     }
     if (training) {
-        scale(d->dlogits, T, o->disc_weight);
+        scale(d->dlogits, T, share(o->disc_weight, tokens, all_tokens));
         el_train_model_backward(d);
     }
     t->mlm += mlm * (double)R;
@@ -363,13 +473,120 @@ static electra_status run_pair(el_pretrainer *p, uint64_t mask_key, uint64_t sam
     return ELECTRA_OK;
 }
 
+/* Both models' passes on the whole batch in p->ids/types/attn, on the
+ * trainer's pool, masking with mask_key, sampling with sample_key. */
+static electra_status run_pair(el_pretrainer *p, uint64_t mask_key, uint64_t sample_key,
+                               int training, struct tally *t)
+{
+    size_t predictions, tokens;
+    mask_rows(p, mask_key);
+    count_slice(p, 0, p->opt.batch, &predictions, &tokens);
+    el_train_blas_threads(p->opt.train.threads);
+    return run_slice(p, p->gen, el_trainer_model(p->trainer), 0, p->opt.batch, 0, predictions,
+                     tokens, sample_key, training, t);
+}
+
+struct replica_job {
+    el_pretrainer *p;
+    uint64_t sample_key;
+    size_t predictions, tokens; /* the batch's */
+};
+
+static void run_replica(void *arg, size_t k)
+{
+    const struct replica_job *j = arg;
+    struct el_pretrain_replica *r = &j->p->replicas[k];
+    if (r->store)
+        memset(r->store->grad, 0, r->store->total * sizeof(float));
+    memset(&r->t, 0, sizeof r->t);
+    r->status = run_slice(j->p, r->gen, r->disc, r->row0, r->rows, r->first_prediction,
+                          j->predictions, j->tokens, j->sample_key, 1, &r->t);
+    if (r->status)
+        el_error_capture(r->error);
+}
+
+struct sum_job {
+    float *dst;
+    const struct el_pretrain_replica *replicas;
+    size_t n_replicas, total;
+};
+
+#define SUM_PIECE 65536
+
+/* dst += each replica's gradient, in replica order. */
+static void sum_piece(void *arg, size_t i)
+{
+    const struct sum_job *j = arg;
+    size_t b = i * SUM_PIECE, n = j->total - b < SUM_PIECE ? j->total - b : SUM_PIECE;
+    for (size_t k = 1; k < j->n_replicas; k++) {
+        const float *g = j->replicas[k].store->grad + b;
+        for (size_t x = 0; x < n; x++)
+            j->dst[b + x] += g[x];
+    }
+}
+
+static void add_tally(struct tally *t, const struct tally *u)
+{
+    t->mlm += u->mlm;
+    t->disc += u->disc;
+    t->gen_right += u->gen_right;
+    t->disc_right += u->disc_right;
+    t->replaced += u->replaced;
+    t->tokens += u->tokens;
+    t->predictions += u->predictions;
+}
+
+/* run_pair's training passes, a slice of rows per replica side by side.
+ * The batch is checked whole first, so that errors name its rows. */
+static electra_status run_replicas(el_pretrainer *p, uint64_t mask_key, uint64_t sample_key,
+                                   struct tally *t)
+{
+    size_t B = p->opt.batch, S = p->opt.seq_len;
+    mask_rows(p, mask_key);
+    el_train_batch whole = {.batch = B, .seq = S, .input_ids = p->masked,
+                            .attention_mask = p->attn, .token_type_ids = p->types,
+                            .labels = p->mlm_labels};
+    electra_status s = el_train_model_check(p->gen, &whole);
+    if (s)
+        return s;
+    struct replica_job job = {p, sample_key, 0, 0};
+    el_train_model *main_disc = el_trainer_model(p->trainer);
+    for (size_t k = 0; k < p->n_replicas; k++) {
+        struct el_pretrain_replica *r = &p->replicas[k];
+        size_t tokens;
+        r->first_prediction = job.predictions;
+        count_slice(p, r->row0, r->rows, &r->predictions, &tokens);
+        job.predictions += r->predictions;
+        job.tokens += tokens;
+        /* Every replica is at the single models' dropout position. */
+        r->gen->pass = p->gen->pass;
+        r->disc->pass = main_disc->pass;
+    }
+    el_train_blas_threads(1);
+    el_threadpool *pool = main_disc->pool;
+    el_parallel_for(pool, p->n_replicas, run_replica, &job);
+    for (size_t k = 0; k < p->n_replicas; k++)
+        if (p->replicas[k].status)
+            return el_fail(p->replicas[k].status, "%s", p->replicas[k].error);
+    el_param_store *joint = el_trainer_params(p->trainer);
+    struct sum_job sum = {joint->grad, p->replicas, p->n_replicas, joint->total};
+    el_parallel_for(pool, (joint->total + SUM_PIECE - 1) / SUM_PIECE, sum_piece, &sum);
+    for (size_t k = 0; k < p->n_replicas; k++)
+        add_tally(t, &p->replicas[k].t);
+    p->gen->pass++;
+    main_disc->pass++;
+    return ELECTRA_OK;
+}
+
 /* Add the gradients of the batch in p->ids, p->types, p->attn. */
 static electra_status accumulate_loaded(el_pretrainer *p, struct tally *t)
 {
     uint64_t seed = p->opt.train.seed, step = (uint64_t)el_pretrainer_steps(p);
+    uint64_t mask_key = el_dropout_key(seed ^ SALT_MASK, step, 0);
+    uint64_t sample_key = el_dropout_key(seed ^ SALT_SAMPLE, step, 0);
     el_trainer_mark_gradients(p->trainer);
-    electra_status s = run_pair(p, el_dropout_key(seed ^ SALT_MASK, step, 0),
-                                el_dropout_key(seed ^ SALT_SAMPLE, step, 0), 1, t);
+    electra_status s = p->n_replicas ? run_replicas(p, mask_key, sample_key, t)
+                                     : run_pair(p, mask_key, sample_key, 1, t);
     return s ? fail(p, s) : ELECTRA_OK;
 }
 

@@ -31,6 +31,14 @@
  *       el_pretrainer_step(p, &stats);
  *   el_pretrainer_export(p, out_dir, tokenizer_dir);
  *
+ * With train.threads = N > 1 each step is data parallel: the batch's rows
+ * in min(N, batch) slices, each slice's passes by a pair of models of its
+ * own on one thread (no thread splits a product), the slices' gradients
+ * summed in a fixed order before the update. The masks and samples are
+ * those of one thread (keyed by row and by position in the batch), the
+ * dropout masks are the slice's own, so a run depends on N and on nothing
+ * else, and resumes exactly with the same N.
+ *
  * A pretrainer belongs to one thread at a time. */
 #ifndef EL_PRETRAIN_H
 #define EL_PRETRAIN_H
@@ -56,6 +64,11 @@ typedef struct el_pretrain_options {
      * the paper recommends; the released electra-small used 1.0),
      * layers = round(gen_layer_fraction x disc_layers) (1.0). */
     double gen_fraction, gen_layer_fraction;
+    /* 1: the generator is the discriminator's encoder with its own head
+     * (run_pretraining.py's untied_generator = False, the paper's "tying
+     * all weights"); the fractions are then not used. 0 (google's
+     * default): only the embeddings are shared. */
+    int tie_generator;
     size_t batch;          /* 128 (electra-small) */
     size_t seq_len;        /* 128 */
     double gen_weight;     /* 1.0 */
@@ -107,7 +120,12 @@ typedef struct el_pretrainer {
     /* batch x seq: the stream's rows, the generator's input and labels,
      * the discriminator's input and labels */
     int32_t *ids, *types, *attn, *masked, *mlm_labels, *fake, *disc_labels;
-    int32_t *positions, *sampled, *scratch; /* per chosen position; seq */
+    int32_t *positions, *sampled, *scratch; /* batch x seq each */
+    /* Data parallelism (threads > 1): each step's rows in n_replicas
+     * slices, each run by a pair of models of its own on one of the
+     * trainer's threads (pretrain.c). */
+    struct el_pretrain_replica *replicas;
+    size_t n_replicas;
     char error[EL_ERRMSG_SIZE];
 } el_pretrainer;
 

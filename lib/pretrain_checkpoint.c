@@ -10,7 +10,8 @@
  *     {"format": "libelectra-pretrain-state", "version": 1,
  *      "step", "examples_consumed", "generator_dropout_pass",
  *      "seed" (a decimal string: 64 bits do not fit a JSON number),
- *      "batch", "seq_len", "examples", "total_steps"}
+ *      "batch", "seq_len", "examples", "total_steps",
+ *      "tie_generator" (0 or 1; absent in older checkpoints: 0)}
  * Everything else a step draws is keyed by the seed and the step. */
 #include <cJSON.h>
 #include <errno.h>
@@ -65,6 +66,7 @@ static electra_status write_state(el_pretrainer *p, const char *dir)
         cJSON_AddNumberToObject(root, "seq_len", (double)p->opt.seq_len);
         cJSON_AddNumberToObject(root, "examples", (double)p->data->n_examples);
         cJSON_AddNumberToObject(root, "total_steps", (double)p->opt.train.total_steps);
+        cJSON_AddNumberToObject(root, "tie_generator", p->opt.tie_generator);
     }
     return el_json_write_file(root, dir, STATE_FILE);
 }
@@ -118,7 +120,7 @@ static electra_status state_count(const cJSON *root, const char *key, uint64_t *
 }
 
 struct saved_state {
-    uint64_t step, consumed, gen_pass, seed, batch, seq_len, examples;
+    uint64_t step, consumed, gen_pass, seed, batch, seq_len, examples, tied;
 };
 
 static electra_status read_state(const char *dir, struct saved_state *st)
@@ -151,6 +153,9 @@ static electra_status read_state(const char *dir, struct saved_state *st)
                        &st->batch, &st->seq_len, &st->examples};
     for (size_t i = 0; !s && i < sizeof keys / sizeof keys[0]; i++)
         s = state_count(root, keys[i], dst[i]);
+    st->tied = 0;
+    if (!s && cJSON_GetObjectItemCaseSensitive(root, "tie_generator"))
+        s = state_count(root, "tie_generator", &st->tied);
     cJSON_Delete(root);
     el_free(path);
     return s;
@@ -166,7 +171,8 @@ static electra_status check_state(const el_pretrainer *p, const struct saved_sta
                 {"batch size", st->batch, p->opt.batch},
                 {"sequence length", st->seq_len, p->opt.seq_len},
                 {"number of examples (corpus and vocabulary)", st->examples,
-                 p->data->n_examples}};
+                 p->data->n_examples},
+                {"tie_generator", st->tied, (uint64_t)p->opt.tie_generator}};
     for (size_t i = 0; i < sizeof same / sizeof same[0]; i++)
         if (same[i].saved != same[i].now)
             return el_fail(ELECTRA_ERR_INVALID_ARGUMENT,

@@ -127,7 +127,7 @@ EL_VECTOR_CLONES static void score_block(const float *logits, size_t n, uint64_t
 struct sample_job {
     const float *logits;
     size_t vocab;
-    uint64_t key;
+    uint64_t key, first_row;
     int32_t *out;
 };
 
@@ -139,7 +139,7 @@ static void sample_row(void *arg, size_t r)
     size_t arg_best = 0;
     for (size_t b = 0; b < j->vocab; b += BLOCK) {
         size_t n = j->vocab - b < BLOCK ? j->vocab - b : BLOCK;
-        score_block(row + b, n, j->key, (uint64_t)r * j->vocab + b, score);
+        score_block(row + b, n, j->key, (j->first_row + r) * j->vocab + b, score);
         for (size_t i = 0; i < n; i++)
             if (score[i] > best) {
                 best = score[i];
@@ -150,9 +150,9 @@ static void sample_row(void *arg, size_t r)
 }
 
 void el_gumbel_argmax(const float *logits, size_t rows, size_t vocab, uint64_t key,
-                      int32_t *out, el_threadpool *pool)
+                      uint64_t first_row, int32_t *out, el_threadpool *pool)
 {
-    struct sample_job j = {logits, vocab, key, out};
+    struct sample_job j = {logits, vocab, key, first_row, out};
     el_parallel_for(pool, rows, sample_row, &j);
 }
 

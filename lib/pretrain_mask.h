@@ -47,11 +47,12 @@ double el_gumbel_noise(uint64_t key, uint64_t index);
 
 /* pretrain_helpers.sample_from_softmax at temperature 1, with no
  * gradient: for each row r of logits (rows x vocab), the argmax over v of
- * logits[r][v] + el_gumbel_noise(key, r * vocab + v): a draw from
- * softmax(logits[r]) (the Gumbel-max trick). Rows are spread over the
- * pool. */
+ * logits[r][v] + el_gumbel_noise(key, (first_row + r) * vocab + v): a
+ * draw from softmax(logits[r]) (the Gumbel-max trick). first_row numbers
+ * the rows within a larger set (a slice of a batch draws what the whole
+ * batch would). Rows are spread over the pool. */
 void el_gumbel_argmax(const float *logits, size_t rows, size_t vocab, uint64_t key,
-                      int32_t *out, el_threadpool *pool);
+                      uint64_t first_row, int32_t *out, el_threadpool *pool);
 
 /* The discriminator's input: ids with the n sampled tokens written at
  * their positions (flat indices into ids); labels 1 where the result

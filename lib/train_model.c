@@ -180,7 +180,7 @@ static electra_status reserve(el_train_model *tm, size_t batch, size_t seq, size
     return ELECTRA_OK;
 }
 
-static electra_status check_inputs(const el_train_model *tm, const el_train_batch *b)
+electra_status el_train_model_check(const el_train_model *tm, const el_train_batch *b)
 {
     const el_config *c = &tm->store->cfg;
     if (!b || !b->input_ids)
@@ -334,7 +334,7 @@ static const float *hidden_state(const el_train_model *tm)
 electra_status el_train_model_forward(el_train_model *tm, const el_train_batch *b, int training,
                                       double *loss)
 {
-    electra_status s = check_inputs(tm, b);
+    electra_status s = el_train_model_check(tm, b);
     if (s || (s = reserve(tm, b->batch, b->seq, el_train_head_logit_floats(tm, b))))
         return s;
     tm->batch = b->batch;

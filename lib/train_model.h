@@ -103,6 +103,10 @@ electra_status el_train_model_create(el_param_store *store, el_threadpool *pool,
                                      el_train_model **out);
 void el_train_model_free(el_train_model *tm);
 
+/* The checks el_train_model_forward makes of a batch before it changes
+ * anything; errors name the bad input. */
+electra_status el_train_model_check(const el_train_model *tm, const el_train_batch *b);
+
 /* Forward pass and loss (training = 1: dropout on). The logits stay in
  * tm->logits (logit_rows x logit_cols: the masked LM head's rows are the
  * scored positions only, in order). Errors name the bad input. */

@@ -27,6 +27,8 @@ struct builder {
     const char *head_prefix; /* "" (a pre-training generator's: "generator.") */
     int depth;
     electra_status status;
+    float *values; /* NULL: allocate them; else another store's, and no
+                      optimizer moments (a data-parallel replica) */
 };
 
 static void declare(struct builder *b, int trunk, const char *name, size_t d0, size_t d1,
@@ -130,13 +132,12 @@ static void declare_embeddings(struct builder *b, const el_config *c, el_train_w
          src ? src->emb_ln_bias : NULL);
 }
 
-/* Every tensor of config c's model after the embeddings, in
- * transformers' order (with the query/key/value stacking above). */
-static void declare_rest(struct builder *b, const el_config *c, el_train_weights *w,
-                         const electra_model *src)
+/* embeddings_project and the encoder layers, in transformers' order
+ * (with the query/key/value stacking above). */
+static void declare_encoder(struct builder *b, const el_config *c, el_train_weights *w,
+                            const electra_model *src)
 {
-    size_t V = (size_t)c->vocab_size, E = (size_t)c->embedding_size;
-    size_t H = (size_t)c->hidden_size, L = (size_t)c->num_labels;
+    size_t E = (size_t)c->embedding_size, H = (size_t)c->hidden_size;
     b->depth = 0;
     /* transformers creates embeddings_project only when E != H. */
     w->has_projection = E != H;
@@ -144,6 +145,14 @@ static void declare_rest(struct builder *b, const el_config *c, el_train_weights
         linear(b, 1, "embeddings_project", E, H, &w->projection, src ? &src->projection : NULL);
     for (int i = 0; i < c->num_layers; i++)
         declare_layer(b, c, i, &w->layers[i], src ? &src->layers[i] : NULL);
+}
+
+/* The tensors of config c's head. */
+static void declare_head(struct builder *b, const el_config *c, el_train_weights *w,
+                         const electra_model *src)
+{
+    size_t V = (size_t)c->vocab_size, E = (size_t)c->embedding_size;
+    size_t H = (size_t)c->hidden_size, L = (size_t)c->num_labels;
     b->depth = c->num_layers + 2;
     switch (c->head) {
     case ELECTRA_HEAD_MASKED_LM:
@@ -183,7 +192,8 @@ static void declare_all(struct builder *b, const electra_model *src)
     b->prefix = c->head == ELECTRA_HEAD_NONE ? "" : "electra.";
     b->head_prefix = "";
     declare_embeddings(b, c, &b->s->w, src);
-    declare_rest(b, c, &b->s->w, src);
+    declare_encoder(b, c, &b->s->w, src);
+    declare_head(b, c, &b->s->w, src);
 }
 
 static electra_status config_copy(el_config *dst, const el_config *src)
@@ -237,7 +247,13 @@ static electra_status allocate(struct builder *b)
     size_t bytes = s->total * sizeof(float);
     if (!b->status && s->total > SIZE_MAX / sizeof(float) / 4)
         b->status = el_fail(ELECTRA_ERR_NOMEM, "%zu parameters cannot be addressed", s->total);
-    if (!b->status) {
+    if (!b->status && b->values) {
+        s->value = b->values;
+        s->shared_values = 1;
+        if (!(s->grad = el_malloc_aligned(bytes)))
+            b->status = el_fail(ELECTRA_ERR_NOMEM,
+                                "out of memory allocating %zu bytes of gradients", bytes);
+    } else if (!b->status) {
         s->value = el_malloc_aligned(bytes);
         s->grad = el_malloc_aligned(bytes);
         s->m = el_malloc_aligned(bytes);
@@ -245,11 +261,13 @@ static electra_status allocate(struct builder *b)
         if (!s->value || !s->grad || !s->m || !s->v)
             b->status = el_fail(ELECTRA_ERR_NOMEM,
                                 "out of memory allocating 4 x %zu bytes of training state", bytes);
+        else {
+            memset(s->m, 0, bytes);
+            memset(s->v, 0, bytes);
+        }
     }
     if (!b->status) {
         memset(s->grad, 0, bytes);
-        memset(s->m, 0, bytes);
-        memset(s->v, 0, bytes);
         for (size_t i = 0; i < s->n_params; i++) {
             const el_param *p = &s->params[i];
             const struct slot *sl = &b->slots[i];
@@ -375,6 +393,18 @@ static electra_status check_pair(const el_config *disc, const el_config *gen)
     return ELECTRA_OK;
 }
 
+/* A tied pair's generator runs the discriminator's encoder. */
+static electra_status check_tied(const el_config *disc, const el_config *gen)
+{
+    if (disc->hidden_size != gen->hidden_size || disc->num_layers != gen->num_layers ||
+        disc->num_heads != gen->num_heads || disc->intermediate_size != gen->intermediate_size ||
+        disc->hidden_act != gen->hidden_act)
+        return el_fail(ELECTRA_ERR_CONFIG,
+                       "a tied generator has the discriminator's encoder: its hidden size, "
+                       "layers, heads, intermediate size and activation must be the same");
+    return ELECTRA_OK;
+}
+
 /* A view of the joint store's tensors [first, first + n) plus its first
  * `shared` ones, with `strip` characters cut from each name. */
 static electra_status make_view(el_param_store *view, const el_param_store *joint,
@@ -399,33 +429,36 @@ static electra_status make_view(el_param_store *view, const el_param_store *join
     return ELECTRA_OK;
 }
 
-electra_status el_param_store_init_pretraining(const el_config *disc, const el_config *gen,
-                                               double initializer_range, uint64_t seed,
-                                               el_param_store **joint,
-                                               el_param_store **gen_view,
-                                               el_param_store **disc_view)
+/* The joint store and its two views; values: NULL to allocate (and
+ * then initialise) them, or the joint store of which this is a replica. */
+static electra_status build_pair(const el_config *disc, const el_config *gen, int tied,
+                                 float *values, el_param_store **joint,
+                                 el_param_store **gen_view, el_param_store **disc_view)
 {
-    if (!disc || !gen || !joint || !gen_view || !disc_view)
-        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT,
-                       "el_param_store_init_pretraining: NULL argument");
-    electra_status st = check_range(initializer_range);
-    if (st || (st = check_pair(disc, gen)))
+    electra_status st = check_pair(disc, gen);
+    if (st || (tied && (st = check_tied(disc, gen))))
         return st;
     el_param_store *s = NULL, *g = NULL, *d = NULL;
     if ((st = new_store(disc, &s)) || (st = new_store(gen, &g)) || (st = new_store(disc, &d)))
         goto fail;
-    struct builder b = {.s = s, .prefix = "electra.", .head_prefix = ""};
+    struct builder b = {.s = s, .prefix = "electra.", .head_prefix = "", .values = values};
     declare_embeddings(&b, &s->cfg, &s->w, NULL);
     size_t n_shared = s->n_params;
-    declare_rest(&b, &s->cfg, &s->w, NULL);
+    declare_encoder(&b, &s->cfg, &s->w, NULL);
+    if (tied)
+        n_shared = s->n_params;
+    declare_head(&b, &s->cfg, &s->w, NULL);
     size_t n_disc = s->n_params;
     static const char gen_prefix[] = "generator.";
     b.prefix = "generator.electra.";
     b.head_prefix = gen_prefix;
-    declare_rest(&b, &g->cfg, &g->w, NULL);
+    if (!tied)
+        declare_encoder(&b, &g->cfg, &g->w, NULL);
+    declare_head(&b, &g->cfg, &g->w, NULL);
     if ((st = allocate(&b)))
         goto fail;
-    /* The generator reads and writes the discriminator's embeddings. */
+    /* The generator reads and writes the discriminator's embeddings (and,
+     * tied, its encoder). */
     g->w.word = s->w.word;
     g->w.dword = s->w.dword;
     g->w.pos = s->w.pos;
@@ -433,6 +466,11 @@ electra_status el_param_store_init_pretraining(const el_config *disc, const el_c
     g->w.type = s->w.type;
     g->w.dtype = s->w.dtype;
     g->w.emb_ln = s->w.emb_ln;
+    if (tied) {
+        g->w.has_projection = s->w.has_projection;
+        g->w.projection = s->w.projection;
+        memcpy(g->w.layers, s->w.layers, (size_t)disc->num_layers * sizeof *g->w.layers);
+    }
     el_train_layer *layers = d->w.layers;
     d->w = s->w;
     d->w.layers = layers;
@@ -440,7 +478,6 @@ electra_status el_param_store_init_pretraining(const el_config *disc, const el_c
     if ((st = make_view(d, s, 0, 0, n_disc, 0)) ||
         (st = make_view(g, s, n_shared, n_disc, s->n_params - n_disc, sizeof gen_prefix - 1)))
         goto fail;
-    init_values(s, initializer_range, seed);
     *joint = s;
     *gen_view = g;
     *disc_view = d;
@@ -452,12 +489,49 @@ fail:
     return st;
 }
 
+electra_status el_param_store_init_pretraining(const el_config *disc, const el_config *gen,
+                                               int tied, double initializer_range,
+                                               uint64_t seed, el_param_store **joint,
+                                               el_param_store **gen_view,
+                                               el_param_store **disc_view)
+{
+    if (!disc || !gen || !joint || !gen_view || !disc_view)
+        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT,
+                       "el_param_store_init_pretraining: NULL argument");
+    electra_status st = check_range(initializer_range);
+    if (st || (st = build_pair(disc, gen, tied, NULL, joint, gen_view, disc_view)))
+        return st;
+    init_values(*joint, initializer_range, seed);
+    return ELECTRA_OK;
+}
+
+electra_status el_param_store_pretraining_replica(const el_param_store *joint,
+                                                  const el_config *gen, int tied,
+                                                  el_param_store **replica,
+                                                  el_param_store **gen_view,
+                                                  el_param_store **disc_view)
+{
+    if (!joint || !gen || !replica || !gen_view || !disc_view)
+        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT,
+                       "el_param_store_pretraining_replica: NULL argument");
+    electra_status st = build_pair(&joint->cfg, gen, tied, joint->value, replica, gen_view,
+                                   disc_view);
+    if (!st && (*replica)->total != joint->total) {
+        el_param_store_free(*gen_view);
+        el_param_store_free(*disc_view);
+        el_param_store_free(*replica);
+        st = el_fail(ELECTRA_ERR_CONFIG, "a replica's configs must be those of its store");
+    }
+    return st;
+}
+
 void el_param_store_free(el_param_store *store)
 {
     if (!store)
         return;
     if (!store->borrowed) {
-        el_free_aligned(store->value);
+        if (!store->shared_values)
+            el_free_aligned(store->value);
         el_free_aligned(store->grad);
         el_free_aligned(store->m);
         el_free_aligned(store->v);

@@ -82,6 +82,7 @@ typedef struct el_param_store {
     float *value, *grad, *m, *v;
     el_train_weights w;
     int borrowed; /* a view: the buffers belong to another store */
+    int shared_values; /* a replica: value is another store's; m, v NULL */
 } el_param_store;
 
 /* A store with a copy of a loaded model's weights (its head and config
@@ -112,12 +113,28 @@ void el_param_store_free(el_param_store *store);
  * the views before the joint store. Initialised as el_param_store_init
  * does; the configs must agree on vocab_size, embedding_size,
  * max_position_embeddings, type_vocab_size, pad_token_id and
- * layer_norm_eps. */
+ * layer_norm_eps.
+ *
+ * tied = 1 shares the encoder too (embeddings_project and every layer:
+ * run_pretraining.py's untied_generator = False), which needs the two
+ * configs to agree on the encoder's sizes; only the heads are then the
+ * generator's own. */
 electra_status el_param_store_init_pretraining(const el_config *disc, const el_config *gen,
-                                               double initializer_range, uint64_t seed,
+                                               int tied, double initializer_range, uint64_t seed,
                                                el_param_store **joint,
                                                el_param_store **gen_view,
                                                el_param_store **disc_view);
+
+/* A replica of a pre-training pair's joint store for data-parallel
+ * passes: a joint store and views as above, reading joint's values (it
+ * never writes them) with a zeroed gradient buffer of its own and no
+ * optimizer moments. gen and tied must be those joint was made with.
+ * Free the views before the replica, the replica before joint. */
+electra_status el_param_store_pretraining_replica(const el_param_store *joint,
+                                                  const el_config *gen, int tied,
+                                                  el_param_store **replica,
+                                                  el_param_store **gen_view,
+                                                  el_param_store **disc_view);
 
 /* NULL when absent. */
 const el_param *el_param_store_find(const el_param_store *store, const char *name);

@@ -51,6 +51,9 @@ static void usage(FILE *out)
             "  --embedding-size N   shared embedding width (128)\n"
             "  --gen-fraction F     generator hidden size / discriminator's (0.25)\n"
             "  --gen-layers F       generator layers / discriminator's (1.0)\n"
+            "  --tie-generator      the generator is the discriminator's encoder with its\n"
+            "                       own MLM head (google's untied_generator=False; the\n"
+            "                       fractions above then do not apply)\n"
             "  --max-positions N    position embeddings (512)\n"
             "\n"
             "training:\n"
@@ -66,7 +69,9 @@ static void usage(FILE *out)
             "                       the share of tokens it will see replaced, instead of 0\n"
             "                       (google's init); helps small models (0: off)\n"
             "  --seed N             seed of everything random (0)\n"
-            "  --threads N          worker threads (1)\n"
+            "  --threads N          threads (1); with N > 1 each batch is cut into N slices\n"
+            "                       of rows trained side by side (data parallel): the\n"
+            "                       figures of a run depend on N, nothing else\n"
             "  --save-every N       checkpoint every N steps (1000; 0: only at the end)\n"
             "  --stop-after N       stop after N steps of this run, with a checkpoint\n"
             "  --resume             continue from DIR/checkpoint with the same options\n"
@@ -123,7 +128,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
     long long disc_hidden = -1, disc_layers = -1, disc_heads = -1, emb = -1, max_pos = -1;
     long long batch = -1, seq = -1;
-    double dropout = -1;
+    double dropout = -1, gen_fraction = 0, gen_layers = 0; /* 0: not given */
     memset(a, 0, sizeof *a);
     el_pretrain_options_default(&a->o);
     a->eval_batches = 8;
@@ -140,8 +145,8 @@ static int parse_args(int argc, char **argv, struct args *a)
         {"--disc-layers", 0, &disc_layers, NULL},
         {"--disc-heads", 0, &disc_heads, NULL},
         {"--embedding-size", 0, &emb, NULL},
-        {"--gen-fraction", 2, NULL, &a->o.gen_fraction},
-        {"--gen-layers", 2, NULL, &a->o.gen_layer_fraction},
+        {"--gen-fraction", 2, NULL, &gen_fraction},
+        {"--gen-layers", 2, NULL, &gen_layers},
         {"--max-positions", 0, &max_pos, NULL},
         {"--steps", 0, &a->steps, NULL},
         {"--batch", 0, &batch, NULL},
@@ -164,6 +169,10 @@ static int parse_args(int argc, char **argv, struct args *a)
         }
         if (!strcmp(s, "--resume")) {
             a->resume = 1;
+            continue;
+        }
+        if (!strcmp(s, "--tie-generator")) {
+            a->o.tie_generator = 1;
             continue;
         }
         const char **file = !strcmp(s, "--vocab")  ? &a->vocab
@@ -202,6 +211,14 @@ static int parse_args(int argc, char **argv, struct args *a)
     for (size_t k = 0; k < 5; k++)
         if (*ints[k] >= 0)
             *dst[k] = *ints[k] > 1 << 24 ? 1 << 24 : (int)*ints[k];
+    if (a->o.tie_generator && (gen_fraction > 0 || gen_layers > 0))
+        return cli_error(cmd, CLI_USAGE,
+                         "--tie-generator gives the generator the discriminator's encoder: "
+                         "--gen-fraction and --gen-layers do not apply");
+    if (gen_fraction > 0)
+        a->o.gen_fraction = gen_fraction;
+    if (gen_layers > 0)
+        a->o.gen_layer_fraction = gen_layers;
     if (batch > 0)
         a->o.batch = (size_t)batch;
     if (seq > 0)

@@ -1,6 +1,8 @@
 /* check_pretrain.c - the pre-training pair and step: model shapes, the
- * joint store and its views, the combined loss and the shared
- * embeddings' gradient (against each model run alone), bit-exact resume,
+ * joint store and its views (embeddings shared, or the whole encoder
+ * tied), the combined loss and the shared
+ * embeddings' gradient (against each model run alone), data-parallel
+ * steps against one thread, bit-exact resume,
  * the exported model directories, error paths, and that it learns. */
 #include <check.h>
 #include <math.h>
@@ -71,7 +73,7 @@ START_TEST(test_pair_store)
     el_config dc, gc;
     ck_assert_int_eq(el_pretrain_configs(&o, TEST_VOCAB, 0, &dc, &gc), ELECTRA_OK);
     el_param_store *joint, *gv, *dv, *g_alone, *d_alone;
-    ck_assert_int_eq(el_param_store_init_pretraining(&dc, &gc, 0.02, 1, &joint, &gv, &dv),
+    ck_assert_int_eq(el_param_store_init_pretraining(&dc, &gc, 0, 0.02, 1, &joint, &gv, &dv),
                      ELECTRA_OK);
     ck_assert_int_eq(el_param_store_init(&gc, 0.02, 1, &g_alone), ELECTRA_OK);
     ck_assert_int_eq(el_param_store_init(&dc, 0.02, 1, &d_alone), ELECTRA_OK);
@@ -109,11 +111,69 @@ START_TEST(test_pair_store)
     el_config g2 = gc;
     g2.embedding_size = 8;
     el_param_store *j2 = NULL, *a2 = NULL, *b2 = NULL;
-    ck_assert_int_eq(el_param_store_init_pretraining(&dc, &g2, 0.02, 1, &j2, &a2, &b2),
+    ck_assert_int_eq(el_param_store_init_pretraining(&dc, &g2, 0, 0.02, 1, &j2, &a2, &b2),
                      ELECTRA_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(electra_last_error(), "embedding_size"));
-    ck_assert_int_eq(el_param_store_init_pretraining(&gc, &dc, 0.02, 1, &j2, &a2, &b2),
+    ck_assert_int_eq(el_param_store_init_pretraining(&gc, &dc, 0, 0.02, 1, &j2, &a2, &b2),
                      ELECTRA_ERR_CONFIG);
+    ck_assert_ptr_null(j2);
+    el_param_store_free(gv);
+    el_param_store_free(dv);
+    el_param_store_free(joint);
+    el_param_store_free(g_alone);
+    el_param_store_free(d_alone);
+}
+END_TEST
+
+/* Tied (untied_generator = False): the generator's view runs the
+ * discriminator's encoder; only the heads are its own. */
+START_TEST(test_tied_pair_store)
+{
+    el_pretrain_options o;
+    test_pretrain_options(&o);
+    o.tie_generator = 1;
+    el_config dc, gc;
+    ck_assert_int_eq(el_pretrain_configs(&o, TEST_VOCAB, 0, &dc, &gc), ELECTRA_OK);
+    ck_assert_int_eq(gc.hidden_size, dc.hidden_size);
+    ck_assert_int_eq(gc.num_layers, dc.num_layers);
+    ck_assert_int_eq(gc.num_heads, dc.num_heads);
+    el_param_store *joint, *gv, *dv, *g_alone, *d_alone;
+    ck_assert_int_eq(el_param_store_init_pretraining(&dc, &gc, 1, 0.02, 1, &joint, &gv, &dv),
+                     ELECTRA_OK);
+    ck_assert_int_eq(el_param_store_init(&gc, 0.02, 1, &g_alone), ELECTRA_OK);
+    ck_assert_int_eq(el_param_store_init(&dc, 0.02, 1, &d_alone), ELECTRA_OK);
+    ck_assert_uint_eq(gv->n_params, g_alone->n_params);
+    for (size_t i = 0; i < gv->n_params; i++) {
+        ck_assert_str_eq(gv->params[i].name, g_alone->params[i].name);
+        ck_assert_uint_eq(gv->params[i].count, g_alone->params[i].count);
+        const el_param *d = el_param_store_find(dv, gv->params[i].name);
+        int own = strncmp(gv->params[i].name, "generator_", 10) == 0;
+        ck_assert_msg(own ? !d : d && d->offset == gv->params[i].offset,
+                      "%s: shared with the discriminator: %d", gv->params[i].name, !own);
+    }
+    ck_assert(gv->w.has_projection && dv->w.has_projection);
+    ck_assert_ptr_eq(gv->w.projection.w, dv->w.projection.w);
+    for (int l = 0; l < dc.num_layers; l++) {
+        ck_assert_ptr_eq(gv->w.layers[l].qkv.w, dv->w.layers[l].qkv.w);
+        ck_assert_ptr_eq(gv->w.layers[l].out_ln.dgain, dv->w.layers[l].out_ln.dgain);
+    }
+    ck_assert_ptr_ne(gv->w.gen_dense.w, NULL);
+    ck_assert_ptr_eq(dv->w.gen_dense.w, NULL);
+    /* The joint store: the discriminator plus the generator's head. */
+    const el_param *lm = el_param_store_find(joint, "generator.generator_lm_head.bias");
+    const el_param *ln = el_param_store_find(joint, "generator.generator_predictions.LayerNorm.weight");
+    ck_assert_ptr_nonnull(lm);
+    ck_assert_ptr_nonnull(ln);
+    ck_assert_ptr_null(el_param_store_find(joint, "generator.electra.encoder.layer.0.output.dense.bias"));
+    size_t head = (size_t)TEST_VOCAB + 2 * 16 + (size_t)dc.hidden_size * 16 + 16;
+    ck_assert_uint_eq(joint->total, d_alone->total + head);
+    /* Encoders of different sizes cannot be tied. */
+    el_config g2 = gc;
+    g2.num_layers = 1;
+    el_param_store *j2 = NULL, *a2 = NULL, *b2 = NULL;
+    ck_assert_int_eq(el_param_store_init_pretraining(&dc, &g2, 1, 0.02, 1, &j2, &a2, &b2),
+                     ELECTRA_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(electra_last_error(), "tied generator"));
     ck_assert_ptr_null(j2);
     el_param_store_free(gv);
     el_param_store_free(dv);
@@ -153,11 +213,12 @@ static double alone_pass(el_param_store *s, size_t B, size_t S, const int32_t *i
 /* The pair's loss is MLM + 50 BCE of the two models run alone on the
  * step's inputs, and its gradient is theirs: the generator's own tensors
  * get the MLM gradient, the discriminator's 50 x the BCE gradient, the
- * shared embeddings the sum. */
+ * shared embeddings (and, tied: _i = 1, the encoder) the sum. */
 START_TEST(test_loss_and_shared_gradient)
 {
     el_pretrain_options o;
     test_pretrain_options(&o);
+    o.tie_generator = _i;
     o.train.dropout = (el_train_dropout){0, 0, 0};
     electra_tokenizer *tok = test_tokenizer();
     el_pretrain_data *data = test_pretrain_data(tok, &o);
@@ -181,7 +242,8 @@ START_TEST(test_loss_and_shared_gradient)
     for (int k = 0; k < 2; k++) {
         for (size_t i = 0; i < views[k]->n_params; i++) {
             const el_param *vp = &views[k]->params[i];
-            int shared = strncmp(vp->name, "electra.embeddings.", 19) == 0;
+            int shared = strncmp(vp->name, _i ? "electra." : "electra.embeddings.",
+                                 _i ? 8 : 19) == 0;
             const float *g = gs->grad + gs->params[i].offset;
             const float *d = ds->grad + ds->params[i].offset;
             const float *got = joint_grad + vp->offset;
@@ -234,6 +296,8 @@ START_TEST(test_resume_exact)
 {
     el_pretrain_options o;
     test_pretrain_options(&o);
+    o.tie_generator = _i & 1;
+    o.train.threads = 1 + (_i >> 1); /* 2: data parallel */
     electra_tokenizer *tok = test_tokenizer();
     el_pretrain_data *data = test_pretrain_data(tok, &o);
     el_pretrainer *p;
@@ -279,6 +343,12 @@ START_TEST(test_resume_exact)
     ck_assert_ptr_nonnull(strstr(el_pretrainer_last_error(p), "batch size"));
     ck_assert_int_eq(el_pretrainer_steps(p), 0);
     ck_assert_uint_eq(el_pretrainer_examples_consumed(p), 0);
+    el_pretrainer_free(p);
+    other = o;
+    other.tie_generator = !o.tie_generator;
+    ck_assert_int_eq(el_pretrainer_create(&other, tok, data, &p), ELECTRA_OK);
+    ck_assert_int_eq(el_pretrainer_resume(p, ck), ELECTRA_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(strstr(el_pretrainer_last_error(p), "tie_generator"));
     el_pretrainer_free(p);
     other = o;
     other.disc_hidden = 64;
@@ -404,6 +474,7 @@ START_TEST(test_errors)
 {
     el_pretrain_options o;
     test_pretrain_options(&o);
+    o.train.threads = 1 + _i; /* 2: data parallel */
     electra_tokenizer *tok = test_tokenizer();
     el_pretrain_data *data = test_pretrain_data(tok, &o);
     el_pretrainer *p = NULL;
@@ -436,12 +507,12 @@ START_TEST(test_errors)
                      ELECTRA_ERR_INVALID_ARGUMENT);
     ck_assert_ptr_nonnull(strstr(el_pretrainer_last_error(p), "input_ids[0][5]"));
     ids[5] = 150;
-    types[7] = 2;
+    types[3 * o.seq_len + 7] = 2; /* in the last slice when data parallel */
     ck_assert_int_eq(el_pretrainer_step_batch(p, ids, types, attn, &st),
                      ELECTRA_ERR_INVALID_ARGUMENT);
-    ck_assert_ptr_nonnull(strstr(el_pretrainer_last_error(p), "token_type_ids"));
+    ck_assert_ptr_nonnull(strstr(el_pretrainer_last_error(p), "token_type_ids[3][7]"));
     ck_assert_int_eq(el_pretrainer_steps(p), 0);
-    types[7] = 0;
+    types[3 * o.seq_len + 7] = 0;
     ck_assert_int_eq(el_pretrainer_step_batch(p, ids, types, attn, &st), ELECTRA_OK);
     ck_assert_int_eq(el_pretrainer_steps(p), 1);
     ck_assert_uint_eq(el_pretrainer_examples_consumed(p), 0);
@@ -454,6 +525,62 @@ START_TEST(test_errors)
     free(types);
     free(attn);
     el_pretrainer_free(p);
+    el_pretrain_data_free(data);
+    electra_tokenizer_free(tok);
+}
+END_TEST
+
+/* Data parallel (threads 2 and 3 over 4 rows: slices of 2 + 2 and
+ * 1 + 1 + 2) with dropout off: the same masks and samples as one thread,
+ * so the same counts and, up to the order of float sums, the same losses
+ * and gradients, tied or not (_i). */
+START_TEST(test_data_parallel_matches)
+{
+    el_pretrain_options o;
+    test_pretrain_options(&o);
+    o.tie_generator = _i;
+    o.train.dropout = (el_train_dropout){0, 0, 0};
+    electra_tokenizer *tok = test_tokenizer();
+    el_pretrain_data *data = test_pretrain_data(tok, &o);
+    el_pretrainer *one, *many;
+    el_pretrain_stats a, b;
+    ck_assert_int_eq(el_pretrainer_create(&o, tok, data, &one), ELECTRA_OK);
+    ck_assert_int_eq(el_pretrainer_step(one, &a), ELECTRA_OK);
+    ck_assert_int_eq(el_pretrainer_accumulate(one, &a), ELECTRA_OK);
+    const el_param_store *j1 = el_trainer_params(one->trainer);
+    for (int threads = 2; threads <= 3; threads++) {
+        o.train.threads = threads;
+        ck_assert_int_eq(el_pretrainer_create(&o, tok, data, &many), ELECTRA_OK);
+        ck_assert_uint_eq(many->n_replicas, (size_t)threads);
+        ck_assert_int_eq(el_pretrainer_step(many, &b), ELECTRA_OK);
+        const el_param_store *j2 = el_trainer_params(many->trainer);
+        /* One update from the same start: the same weights, nearly. */
+        double max_diff = 0;
+        for (size_t i = 0; i < j1->total; i++)
+            max_diff = fmax(max_diff, fabs((double)j1->value[i] - j2->value[i]));
+        ck_assert_msg(max_diff < 1e-6, "weights after one step differ by %g", max_diff);
+        ck_assert_int_eq(el_pretrainer_accumulate(many, &b), ELECTRA_OK);
+        ck_assert_uint_eq(a.predictions, b.predictions);
+        ck_assert_uint_eq(a.tokens, b.tokens);
+        ck_assert_double_eq(a.replaced, b.replaced);
+        ck_assert_double_eq(a.gen_accuracy, b.gen_accuracy);
+        ck_assert_double_eq(a.disc_accuracy, b.disc_accuracy);
+        ck_assert_double_eq_tol(a.mlm_loss, b.mlm_loss, 1e-6 * a.mlm_loss);
+        ck_assert_double_eq_tol(a.disc_loss, b.disc_loss, 1e-6 * a.disc_loss);
+        for (size_t i = 0; i < j1->n_params; i++) {
+            const el_param *pa = &j1->params[i];
+            const float *g1 = j1->grad + pa->offset, *g2 = j2->grad + pa->offset;
+            double max_ref = 0, diff = 0;
+            for (size_t x = 0; x < pa->count; x++) {
+                max_ref = fmax(max_ref, fabs(g1[x]));
+                diff = fmax(diff, fabs((double)g1[x] - g2[x]));
+            }
+            ck_assert_msg(diff <= 1e-5 * max_ref + 1e-9, "%s: %g off (largest %g), %d threads",
+                          pa->name, diff, max_ref, threads);
+        }
+        el_pretrainer_free(many);
+    }
+    el_pretrainer_free(one);
     el_pretrain_data_free(data);
     electra_tokenizer_free(tok);
 }
@@ -555,10 +682,12 @@ Suite *make_pretrain_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_configs);
     tcase_add_test(tc, test_pair_store);
-    tcase_add_test(tc, test_loss_and_shared_gradient);
-    tcase_add_test(tc, test_resume_exact);
+    tcase_add_test(tc, test_tied_pair_store);
+    tcase_add_loop_test(tc, test_loss_and_shared_gradient, 0, 2);
+    tcase_add_loop_test(tc, test_resume_exact, 0, 4);
     tcase_add_test(tc, test_export);
-    tcase_add_test(tc, test_errors);
+    tcase_add_loop_test(tc, test_errors, 0, 2);
+    tcase_add_loop_test(tc, test_data_parallel_matches, 0, 2);
     tcase_add_test(tc, test_disc_init_replaced);
     tcase_add_test(tc, test_learns);
     suite_add_tcase(s, tc);

@@ -146,7 +146,7 @@ START_TEST(test_gumbel_sampling)
     int32_t *out = malloc(rows * sizeof *out), *out2 = malloc(rows * sizeof *out);
     for (size_t r = 0; r < rows; r++)
         memcpy(logits + r * V, row, sizeof row);
-    el_gumbel_argmax(logits, rows, V, 99, out, NULL);
+    el_gumbel_argmax(logits, rows, V, 99, 0, out, NULL);
     double z = 0, p[5];
     for (size_t v = 0; v < V; v++)
         z += exp(row[v]);
@@ -176,10 +176,14 @@ START_TEST(test_gumbel_sampling)
     }
     el_threadpool *pool;
     ck_assert_int_eq(el_threadpool_create(3, &pool), ELECTRA_OK);
-    el_gumbel_argmax(logits, rows, V, 99, out2, pool);
+    el_gumbel_argmax(logits, rows, V, 99, 0, out2, pool);
     ck_assert_mem_eq(out, out2, rows * sizeof *out);
-    el_gumbel_argmax(logits, rows, V, 100, out2, pool);
+    el_gumbel_argmax(logits, rows, V, 100, 0, out2, pool);
     ck_assert(memcmp(out, out2, rows * sizeof *out) != 0);
+    /* Slices numbered by their first row draw what the whole set does. */
+    el_gumbel_argmax(logits, 700, V, 99, 0, out2, NULL);
+    el_gumbel_argmax(logits + 700 * V, rows - 700, V, 99, 700, out2 + 700, pool);
+    ck_assert_mem_eq(out, out2, rows * sizeof *out);
     el_threadpool_free(pool);
     free(logits);
     free(out);
@@ -196,12 +200,12 @@ START_TEST(test_gumbel_wide)
     /* One dominant column per row, far past the first block. */
     for (size_t r = 0; r < rows; r++)
         logits[r * V + 1000 + r % 400] = 40.0f;
-    el_gumbel_argmax(logits, rows, V, 5, out, NULL);
+    el_gumbel_argmax(logits, rows, V, 5, 0, out, NULL);
     for (size_t r = 0; r < rows; r++)
         ck_assert_int_eq(out[r], 1000 + (int32_t)(r % 400));
     /* Uniform logits: every column drawn about equally often. */
     memset(logits, 0, rows * V * sizeof *logits);
-    el_gumbel_argmax(logits, rows, V, 6, out, NULL);
+    el_gumbel_argmax(logits, rows, V, 6, 0, out, NULL);
     long low = 0;
     for (size_t r = 0; r < rows; r++)
         low += out[r] < 750;

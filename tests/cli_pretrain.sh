@@ -18,9 +18,10 @@ head -40 "$tmp/corpus.txt" > "$tmp/heldout.txt"
 "$electra" vocab build --size 200 --out "$tmp/vocab.txt" "$tmp/corpus.txt" > /dev/null
 check "vocabulary built" [ -s "$tmp/vocab.txt" ]
 
-small="--vocab $tmp/vocab.txt --corpus $tmp/corpus.txt --disc-hidden 32 --disc-layers 2
-       --disc-heads 2 --embedding-size 16 --gen-fraction 0.5 --max-positions 64
-       --batch 4 --seq-len 32 --lr 1e-3 --warmup 2 --seed 3"
+base="--vocab $tmp/vocab.txt --corpus $tmp/corpus.txt --disc-hidden 32 --disc-layers 2
+      --disc-heads 2 --embedding-size 16 --max-positions 64
+      --batch 4 --seq-len 32 --lr 1e-3 --warmup 2 --seed 3"
+small="$base --gen-fraction 0.5"
 # shellcheck disable=SC2086
 "$electra" pretrain $small --steps 8 --save-every 4 --eval "$tmp/heldout.txt" \
     --eval-batches 2 --out "$tmp/a" > "$tmp/a.json" 2> "$tmp/a.err"
@@ -65,7 +66,20 @@ check "resumed generator = uninterrupted" cmp -s "$tmp/a/generator/model.safeten
     "$tmp/b/generator/model.safetensors"
 check "metrics: one line per step" [ "$(wc -l < "$tmp/b/metrics.tsv")" -eq 9 ]
 
+# A tied generator: the discriminator's encoder (its sizes) and an MLM head.
+# shellcheck disable=SC2086
+"$electra" pretrain $base --tie-generator --steps 3 --out "$tmp/t" > /dev/null 2> "$tmp/t.err"
+check "tied pretrain exits 0" [ $? -eq 0 ]
+check "tied generator has the discriminator's width" \
+    grep -q '"hidden_size": *32' "$tmp/t/generator/config.json"
+"$electra" fill-mask --model "$tmp/t/generator" "the cat sat on the [MASK]." > /dev/null
+check "fill-mask loads the tied generator" [ $? -eq 0 ]
+# shellcheck disable=SC2086
+check "tied resumed as untied (1)" [ "$(status "$electra" pretrain $base --steps 5 --resume --out "$tmp/t")" -eq 1 ]
+
 # Errors.
+# shellcheck disable=SC2086
+check "--tie-generator with --gen-fraction (2)" [ "$(status "$electra" pretrain $small --tie-generator --steps 2 --out "$tmp/e")" -eq 2 ]
 check "no arguments: usage (2)" [ "$(status "$electra" pretrain)" -eq 2 ]
 check "--help (0)" [ "$(status "$electra" pretrain --help)" -eq 0 ]
 # shellcheck disable=SC2086
