@@ -122,8 +122,7 @@ struct el_pretrain_replica {
     el_param_store *store, *gen_view, *disc_view; /* NULL for replica 0 */
     el_train_model *gen, *disc;
     size_t row0, rows;
-    size_t first_prediction;   /* chosen positions in the rows before row0 */
-    size_t predictions, tokens; /* in its rows */
+    size_t first_prediction; /* chosen positions in the rows before row0 */
     struct tally t;
     electra_status status;
     char error[EL_ERRMSG_SIZE];
@@ -402,7 +401,7 @@ static void count_slice(const el_pretrainer *p, size_t row0, size_t rows, size_t
 {
     size_t S = p->opt.seq_len, n = 0, m = 0;
     for (size_t t = row0 * S; t < (row0 + rows) * S; t++) {
-        n += p->mlm_labels[t] != -100;
+        n += p->mlm_labels[t] != EL_MLM_IGNORE;
         m += (size_t)p->attn[t];
     }
     *predictions = n;
@@ -553,10 +552,10 @@ static electra_status run_replicas(el_pretrainer *p, uint64_t mask_key, uint64_t
     el_train_model *main_disc = el_trainer_model(p->trainer);
     for (size_t k = 0; k < p->n_replicas; k++) {
         struct el_pretrain_replica *r = &p->replicas[k];
-        size_t tokens;
+        size_t predictions, tokens;
         r->first_prediction = job.predictions;
-        count_slice(p, r->row0, r->rows, &r->predictions, &tokens);
-        job.predictions += r->predictions;
+        count_slice(p, r->row0, r->rows, &predictions, &tokens);
+        job.predictions += predictions;
         job.tokens += tokens;
         /* Every replica is at the single models' dropout position. */
         r->gen->pass = p->gen->pass;
