@@ -520,6 +520,7 @@ electra_status el_param_store_pretraining_replica(const el_param_store *joint,
         el_param_store_free(*gen_view);
         el_param_store_free(*disc_view);
         el_param_store_free(*replica);
+        *gen_view = *disc_view = *replica = NULL;
         st = el_fail(ELECTRA_ERR_CONFIG, "a replica's configs must be those of its store");
     }
     return st;

@@ -175,6 +175,22 @@ START_TEST(test_tied_pair_store)
                      ELECTRA_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(electra_last_error(), "tied generator"));
     ck_assert_ptr_null(j2);
+    /* A data-parallel replica reads the joint values, writes its own
+     * gradients, and has no optimizer moments; one of another shape is
+     * refused. */
+    ck_assert_int_eq(el_param_store_pretraining_replica(joint, &gc, 1, &j2, &a2, &b2), ELECTRA_OK);
+    ck_assert_ptr_eq(j2->value, joint->value);
+    ck_assert_ptr_eq(a2->w.layers[0].qkv.w, gv->w.layers[0].qkv.w);
+    ck_assert_ptr_ne(a2->w.layers[0].qkv.dw, gv->w.layers[0].qkv.dw);
+    ck_assert_ptr_eq(a2->w.layers[0].qkv.dw, b2->w.layers[0].qkv.dw);
+    ck_assert_ptr_null(j2->m);
+    el_param_store_free(a2);
+    el_param_store_free(b2);
+    el_param_store_free(j2);
+    j2 = NULL;
+    ck_assert_int_eq(el_param_store_pretraining_replica(joint, &gc, 0, &j2, &a2, &b2),
+                     ELECTRA_ERR_CONFIG);
+    ck_assert_ptr_null(j2);
     el_param_store_free(gv);
     el_param_store_free(dv);
     el_param_store_free(joint);
