@@ -64,19 +64,44 @@ START_TEST(test_configs)
 }
 END_TEST
 
+/* A pre-training pair's stores (tied or not) beside a store of each
+ * model alone, all from test_pretrain_options. */
+struct pair_stores {
+    el_config dc, gc;
+    el_param_store *joint, *gv, *dv, *g_alone, *d_alone;
+};
+
+static void pair_stores_create(struct pair_stores *ps, int tied)
+{
+    el_pretrain_options o;
+    test_pretrain_options(&o);
+    o.tie_generator = tied;
+    ck_assert_int_eq(el_pretrain_configs(&o, TEST_VOCAB, 0, &ps->dc, &ps->gc), ELECTRA_OK);
+    ck_assert_int_eq(el_param_store_init_pretraining(&ps->dc, &ps->gc, tied, 0.02, 1, &ps->joint,
+                                                     &ps->gv, &ps->dv),
+                     ELECTRA_OK);
+    ck_assert_int_eq(el_param_store_init(&ps->gc, 0.02, 1, &ps->g_alone), ELECTRA_OK);
+    ck_assert_int_eq(el_param_store_init(&ps->dc, 0.02, 1, &ps->d_alone), ELECTRA_OK);
+}
+
+static void pair_stores_free(struct pair_stores *ps)
+{
+    el_param_store_free(ps->gv);
+    el_param_store_free(ps->dv);
+    el_param_store_free(ps->joint);
+    el_param_store_free(ps->g_alone);
+    el_param_store_free(ps->d_alone);
+}
+
 /* The views hold exactly the tensors a store of each model alone holds,
  * in the same order and shapes; the embeddings are one memory. */
 START_TEST(test_pair_store)
 {
-    el_pretrain_options o;
-    test_pretrain_options(&o);
-    el_config dc, gc;
-    ck_assert_int_eq(el_pretrain_configs(&o, TEST_VOCAB, 0, &dc, &gc), ELECTRA_OK);
-    el_param_store *joint, *gv, *dv, *g_alone, *d_alone;
-    ck_assert_int_eq(el_param_store_init_pretraining(&dc, &gc, 0, 0.02, 1, &joint, &gv, &dv),
-                     ELECTRA_OK);
-    ck_assert_int_eq(el_param_store_init(&gc, 0.02, 1, &g_alone), ELECTRA_OK);
-    ck_assert_int_eq(el_param_store_init(&dc, 0.02, 1, &d_alone), ELECTRA_OK);
+    struct pair_stores ps;
+    pair_stores_create(&ps, 0);
+    const el_config dc = ps.dc, gc = ps.gc;
+    el_param_store *joint = ps.joint, *gv = ps.gv, *dv = ps.dv;
+    el_param_store *g_alone = ps.g_alone, *d_alone = ps.d_alone;
     const el_param_store *pairs[2][2] = {{gv, g_alone}, {dv, d_alone}};
     for (int k = 0; k < 2; k++) {
         const el_param_store *view = pairs[k][0], *alone = pairs[k][1];
@@ -117,11 +142,7 @@ START_TEST(test_pair_store)
     ck_assert_int_eq(el_param_store_init_pretraining(&gc, &dc, 0, 0.02, 1, &j2, &a2, &b2),
                      ELECTRA_ERR_CONFIG);
     ck_assert_ptr_null(j2);
-    el_param_store_free(gv);
-    el_param_store_free(dv);
-    el_param_store_free(joint);
-    el_param_store_free(g_alone);
-    el_param_store_free(d_alone);
+    pair_stores_free(&ps);
 }
 END_TEST
 
@@ -129,19 +150,14 @@ END_TEST
  * discriminator's encoder; only the heads are its own. */
 START_TEST(test_tied_pair_store)
 {
-    el_pretrain_options o;
-    test_pretrain_options(&o);
-    o.tie_generator = 1;
-    el_config dc, gc;
-    ck_assert_int_eq(el_pretrain_configs(&o, TEST_VOCAB, 0, &dc, &gc), ELECTRA_OK);
+    struct pair_stores ps;
+    pair_stores_create(&ps, 1);
+    const el_config dc = ps.dc, gc = ps.gc;
+    el_param_store *joint = ps.joint, *gv = ps.gv, *dv = ps.dv;
+    const el_param_store *g_alone = ps.g_alone, *d_alone = ps.d_alone;
     ck_assert_int_eq(gc.hidden_size, dc.hidden_size);
     ck_assert_int_eq(gc.num_layers, dc.num_layers);
     ck_assert_int_eq(gc.num_heads, dc.num_heads);
-    el_param_store *joint, *gv, *dv, *g_alone, *d_alone;
-    ck_assert_int_eq(el_param_store_init_pretraining(&dc, &gc, 1, 0.02, 1, &joint, &gv, &dv),
-                     ELECTRA_OK);
-    ck_assert_int_eq(el_param_store_init(&gc, 0.02, 1, &g_alone), ELECTRA_OK);
-    ck_assert_int_eq(el_param_store_init(&dc, 0.02, 1, &d_alone), ELECTRA_OK);
     ck_assert_uint_eq(gv->n_params, g_alone->n_params);
     for (size_t i = 0; i < gv->n_params; i++) {
         ck_assert_str_eq(gv->params[i].name, g_alone->params[i].name);
@@ -191,11 +207,7 @@ START_TEST(test_tied_pair_store)
     ck_assert_int_eq(el_param_store_pretraining_replica(joint, &gc, 0, &j2, &a2, &b2),
                      ELECTRA_ERR_CONFIG);
     ck_assert_ptr_null(j2);
-    el_param_store_free(gv);
-    el_param_store_free(dv);
-    el_param_store_free(joint);
-    el_param_store_free(g_alone);
-    el_param_store_free(d_alone);
+    pair_stores_free(&ps);
 }
 END_TEST
 
