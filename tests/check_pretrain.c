@@ -655,15 +655,22 @@ static double mean(const double *x, size_t n)
     return s / (double)n;
 }
 
-/* The generator learns to predict masked tokens far above chance (the
- * corpus's lines repeat one word), the discriminator to do better than
- * the best constant guess (its BCE falls below the entropy of the
- * replaced share); evaluation leaves the run alone. */
-START_TEST(test_learns)
+/* The entropy of the best constant guess of a share q of replaced tokens. */
+static double constant_guess_bce(double q)
+{
+    return -(q * log(q) + (1 - q) * log(1 - q));
+}
+
+/* 600 steps of the toy recipe at lr 1e-2 without dropout (gen_weight as
+ * given), the per-step losses in mlm and disc, and the held-out figures
+ * before and after; evaluation must leave the run alone. */
+static void learning_run(double gen_weight, double mlm[600], double disc[600],
+                         el_pretrain_stats *before, el_pretrain_stats *after)
 {
     el_pretrain_options o;
     test_pretrain_options(&o);
     o.batch = 16;
+    o.gen_weight = gen_weight;
     o.train.lr = 1e-2;
     o.train.total_steps = 600;
     o.train.warmup_steps = 20;
@@ -672,9 +679,8 @@ START_TEST(test_learns)
     el_pretrain_data *data = test_pretrain_data(tok, &o);
     el_pretrainer *p;
     ck_assert_int_eq(el_pretrainer_create(&o, tok, data, &p), ELECTRA_OK);
-    el_pretrain_stats before, after, st;
-    ck_assert_int_eq(el_pretrainer_evaluate(p, data, 4, &before), ELECTRA_OK);
-    double mlm[600], disc[600];
+    el_pretrain_stats st;
+    ck_assert_int_eq(el_pretrainer_evaluate(p, data, 4, before), ELECTRA_OK);
     for (int i = 0; i < 600; i++) {
         ck_assert_int_eq(el_pretrainer_step(p, &st), ELECTRA_OK);
         ck_assert(isfinite(st.loss) && st.grad_norm > 0);
@@ -683,23 +689,52 @@ START_TEST(test_learns)
     }
     ck_assert_int_eq(el_pretrainer_steps(p), 600);
     uint64_t consumed = el_pretrainer_examples_consumed(p);
-    ck_assert_int_eq(el_pretrainer_evaluate(p, data, 4, &after), ELECTRA_OK);
+    ck_assert_int_eq(el_pretrainer_evaluate(p, data, 4, after), ELECTRA_OK);
     ck_assert_uint_eq(el_pretrainer_examples_consumed(p), consumed);
     ck_assert_int_eq(el_pretrainer_steps(p), 600);
-    ck_assert_msg(mean(mlm + 570, 30) < 0.6 * mean(mlm, 30), "MLM loss %g -> %g",
-                  mean(mlm, 30), mean(mlm + 570, 30));
-    ck_assert_msg(mean(disc + 570, 30) < mean(disc, 30), "BCE %g -> %g", mean(disc, 30),
-                  mean(disc + 570, 30));
-    ck_assert_msg(after.gen_accuracy > 0.2 && before.gen_accuracy < 0.05,
-                  "generator accuracy %g -> %g (chance 1/%d)", before.gen_accuracy,
-                  after.gen_accuracy, TEST_VOCAB);
-    double q = after.replaced, prior = -(q * log(q) + (1 - q) * log(1 - q));
-    ck_assert_msg(after.disc_loss < 0.97 * prior, "discriminator BCE %g, constant guess %g",
-                  after.disc_loss, prior);
-    ck_assert(after.disc_accuracy >= 1 - after.replaced - 0.01);
     el_pretrainer_free(p);
     el_pretrain_data_free(data);
     electra_tokenizer_free(tok);
+}
+
+/* The generator learns to predict masked tokens far above chance (the
+ * corpus's lines repeat one word). It then fills nearly every masked
+ * position right, which leaves the discriminator almost nothing to find,
+ * so its figures are not asserted here but in test_disc_learns. */
+START_TEST(test_learns)
+{
+    double mlm[600], disc[600];
+    el_pretrain_stats before, after;
+    learning_run(1.0, mlm, disc, &before, &after);
+    ck_assert_msg(mean(mlm + 570, 30) < 0.6 * mean(mlm, 30), "MLM loss %g -> %g",
+                  mean(mlm, 30), mean(mlm + 570, 30));
+    ck_assert_msg(after.gen_accuracy > 0.2 && before.gen_accuracy < 0.05,
+                  "generator accuracy %g -> %g (chance 1/%d)", before.gen_accuracy,
+                  after.gen_accuracy, TEST_VOCAB);
+}
+END_TEST
+
+/* With the generator left untrained (gen_weight 0) about one token in
+ * eight is replaced by a word unlike its neighbours: the discriminator
+ * learns to find them, far below the best constant guess's BCE and far
+ * above the all-real guess's accuracy (the CPU paths, with and without
+ * OPENBLAS_CORETYPE=Haswell, give 0.11 to 0.37 of the constant guess's BCE
+ * and 0.97 to 0.99 accuracy against 0.87: the bars leave room for their
+ * rounding, which steers each run its own way). */
+START_TEST(test_disc_learns)
+{
+    double mlm[600], disc[600];
+    el_pretrain_stats before, after;
+    learning_run(0.0, mlm, disc, &before, &after);
+    double prior = constant_guess_bce(after.replaced);
+    ck_assert_msg(after.replaced > 0.05, "replaced share %g", after.replaced);
+    ck_assert_msg(mean(disc + 570, 30) < 0.5 * mean(disc, 30), "BCE %g -> %g", mean(disc, 30),
+                  mean(disc + 570, 30));
+    ck_assert_msg(after.disc_loss < 0.5 * prior, "discriminator BCE %g, constant guess %g",
+                  after.disc_loss, prior);
+    ck_assert_msg(after.disc_accuracy > 1 - after.replaced + 0.05,
+                  "discriminator accuracy %g, all-real %g", after.disc_accuracy,
+                  1 - after.replaced);
 }
 END_TEST
 
@@ -718,6 +753,7 @@ Suite *make_pretrain_suite(void)
     tcase_add_loop_test(tc, test_data_parallel_matches, 0, 2);
     tcase_add_test(tc, test_disc_init_replaced);
     tcase_add_test(tc, test_learns);
+    tcase_add_test(tc, test_disc_learns);
     suite_add_tcase(s, tc);
     return s;
 }
