@@ -182,6 +182,13 @@ electra_status el_pretrainer_save(el_pretrainer *p, const char *dir, const char 
  * changing nothing that matters, on a checkpoint of another shape, batch,
  * sequence length, seed or corpus. */
 electra_status el_pretrainer_resume(el_pretrainer *p, const char *dir);
+/* Start a new run (step 0) from the weights of an earlier one: the
+ * generator and discriminator directories under dir, as
+ * el_pretrainer_export or el_pretrainer_save write them, of this run's
+ * shapes. The optimizer, schedule and stream start afresh (continued
+ * pre-training, e.g. on text of a new domain). Fails, changing nothing,
+ * on missing files or other shapes. */
+electra_status el_pretrainer_init_from(el_pretrainer *p, const char *dir);
 /* The two models as Hugging Face directories: out/generator
  * (ElectraForMaskedLM) and out/discriminator (ElectraForPreTraining). */
 electra_status el_pretrainer_export(el_pretrainer *p, const char *out,

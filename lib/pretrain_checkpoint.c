@@ -237,6 +237,40 @@ static void copy_weights(el_param_store *view, const struct loaded_model *m)
                view->params[i].count * sizeof(float));
 }
 
+/* dir/generator and dir/discriminator, each checked against the run's
+ * shapes; nothing is copied yet. */
+static electra_status load_pair(const el_pretrainer *p, const char *dir, struct loaded_model *gen,
+                                struct loaded_model *disc)
+{
+    electra_status s = load_model(p->gen_view, dir, "generator", gen);
+    if (!s)
+        s = load_model(p->disc_view, dir, "discriminator", disc);
+    return s;
+}
+
+static void free_pair(struct loaded_model *gen, struct loaded_model *disc)
+{
+    el_tensor_set_free(gen->set);
+    el_tensor_set_free(disc->set);
+    el_free(gen->found);
+    el_free(disc->found);
+}
+
+static void copy_pair(el_pretrainer *p, const struct loaded_model *gen,
+                      const struct loaded_model *disc)
+{
+    /* The shared embeddings are in both files, equal. */
+    copy_weights(p->gen_view, gen);
+    copy_weights(p->disc_view, disc);
+}
+
+static electra_status failed(el_pretrainer *p, electra_status s, const char *doing, const char *dir)
+{
+    el_fail_context(s, "%s %s", doing, dir);
+    el_error_capture(p->error);
+    return s;
+}
+
 electra_status el_pretrainer_resume(el_pretrainer *p, const char *dir)
 {
     if (!p || !dir)
@@ -248,9 +282,7 @@ electra_status el_pretrainer_resume(el_pretrainer *p, const char *dir)
     if (!s)
         s = check_state(p, &st);
     if (!s)
-        s = load_model(p->gen_view, dir, "generator", &gen);
-    if (!s)
-        s = load_model(p->disc_view, dir, "discriminator", &disc);
+        s = load_pair(p, dir, &gen, &disc);
     /* The optimizer state is checked whole before it changes anything;
      * after it, nothing can fail. */
     if (!s)
@@ -260,22 +292,31 @@ electra_status el_pretrainer_resume(el_pretrainer *p, const char *dir)
                     "%s: the optimizer is at step %ld, %s says %" PRIu64, dir,
                     el_pretrainer_steps(p), STATE_FILE, st.step);
     if (!s) {
-        /* The shared embeddings are in both files, equal. */
-        copy_weights(p->gen_view, &gen);
-        copy_weights(p->disc_view, &disc);
+        copy_pair(p, &gen, &disc);
         el_pretrain_stream_seek(&p->stream, st.consumed);
         p->gen->pass = st.gen_pass;
     }
-    el_tensor_set_free(gen.set);
-    el_tensor_set_free(disc.set);
-    el_free(gen.found);
-    el_free(disc.found);
+    free_pair(&gen, &disc);
     el_free(opt_path);
-    if (s) {
-        el_fail_context(s, "resuming from %s", dir);
-        el_error_capture(p->error);
-    }
-    return s;
+    return s ? failed(p, s, "resuming from", dir) : ELECTRA_OK;
+}
+
+electra_status el_pretrainer_init_from(el_pretrainer *p, const char *dir)
+{
+    if (!p || !dir)
+        return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "el_pretrainer_init_from: NULL argument");
+    if (el_pretrainer_steps(p) != 0)
+        return failed(p,
+                      el_fail(ELECTRA_ERR_INVALID_ARGUMENT,
+                              "the run is at step %ld, not 0 (resume a checkpoint instead)",
+                              el_pretrainer_steps(p)),
+                      "starting from", dir);
+    struct loaded_model gen = {0}, disc = {0};
+    electra_status s = load_pair(p, dir, &gen, &disc);
+    if (!s)
+        copy_pair(p, &gen, &disc);
+    free_pair(&gen, &disc);
+    return s ? failed(p, s, "starting from", dir) : ELECTRA_OK;
 }
 
 /* tokenizer_config.json as transformers 4.34 saves an uncased

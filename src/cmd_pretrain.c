@@ -76,6 +76,12 @@ static void usage(FILE *out)
             "  --stop-after N       stop after N steps of this run, with a checkpoint\n"
             "  --resume             continue from DIR/checkpoint with the same options\n"
             "                       (the same continuation as a run never stopped)\n"
+            "  --init DIR           start from the weights of DIR/generator and\n"
+            "                       DIR/discriminator (an earlier run's --out, or the\n"
+            "                       bundled models/) instead of random ones, with their\n"
+            "                       vocab and model options; the optimizer and schedule\n"
+            "                       start afresh (continued pre-training, e.g. on text of\n"
+            "                       a new domain). With --resume the checkpoint wins\n"
             "\n"
             "Progress goes to stderr (one line, or a line every 10 s when not a terminal);\n"
             "Ctrl-C saves a checkpoint and stops. At the end one JSON line of figures goes\n"
@@ -85,7 +91,7 @@ static void usage(FILE *out)
 struct args {
     const char **corpus;
     size_t n_corpus;
-    const char *vocab, *out, *eval;
+    const char *vocab, *out, *eval, *init;
     long long eval_batches, steps, warmup, save_every, stop_after, seed, threads;
     int resume;
     el_pretrain_options o;
@@ -178,6 +184,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         const char **file = !strcmp(s, "--vocab")  ? &a->vocab
                             : !strcmp(s, "--out")  ? &a->out
                             : !strcmp(s, "--eval") ? &a->eval
+                            : !strcmp(s, "--init") ? &a->init
                                                    : NULL;
         int is_corpus = !strcmp(s, "--corpus");
         const struct number_option *num = NULL;
@@ -545,10 +552,39 @@ static int evaluate(struct run *r, el_pretrain_stats *st)
     return CLI_OK;
 }
 
+/* --init's models must read the run's vocabulary: the same words at the
+ * same ids, which the shapes alone do not show. */
+static int check_init_vocab(const struct args *a)
+{
+    char *disc = join(a->init, "discriminator");
+    char *path = disc ? join(disc, "vocab.txt") : NULL;
+    size_t n_theirs = 0, n_ours = 0;
+    char *theirs = path ? cli_read_file(path, &n_theirs) : NULL;
+    char *ours = theirs ? cli_read_file(a->vocab, &n_ours) : NULL;
+    int rc = CLI_OK;
+    if (!path)
+        rc = cli_error(cmd, CLI_FAIL, "out of memory");
+    else if (!theirs || !ours)
+        rc = cli_error(cmd, CLI_FAIL, "cannot read %s: %s", theirs ? a->vocab : path,
+                       strerror(errno));
+    else if (n_theirs != n_ours || memcmp(theirs, ours, n_ours) != 0)
+        rc = cli_error(cmd, CLI_USAGE, "--init %s was trained with another vocabulary than %s",
+                       a->init, a->vocab);
+    free(ours);
+    free(theirs);
+    free(path);
+    free(disc);
+    return rc;
+}
+
 static int setup(struct run *r)
 {
     const struct args *a = &r->a;
-    int rc = load_data(r);
+    int fresh_from_init = a->init && !a->resume;
+    /* Before the corpus is read: a wrong vocabulary fails at once. */
+    int rc = fresh_from_init ? check_init_vocab(a) : CLI_OK;
+    if (!rc)
+        rc = load_data(r);
     if (rc)
         return rc;
     if (mkdir(a->out, 0777) != 0 && errno != EEXIST)
@@ -562,6 +598,11 @@ static int setup(struct run *r)
         s = el_pretrain_write_tokenizer(a->vocab, r->tokenizer_dir, a->o.max_positions);
     if (s)
         return cli_status_error(cmd, s, NULL);
+    if (fresh_from_init) {
+        if (el_pretrainer_init_from(r->p, a->init))
+            return cli_error(cmd, CLI_FAIL, "%s", el_pretrainer_last_error(r->p));
+        fprintf(stderr, "electra pretrain: starting from the weights in %s\n", a->init);
+    }
     if (a->resume) {
         char *ck = join(a->out, "checkpoint"), *old = join(a->out, "checkpoint.old");
         const char *from = ck && access(ck, F_OK) == 0 ? ck : old;

@@ -412,6 +412,72 @@ START_TEST(test_resume_exact)
 }
 END_TEST
 
+/* A new run started from an exported pair has its weights and a fresh
+ * optimizer; a run of other shapes, or one already under way, is refused
+ * and keeps its own weights. */
+START_TEST(test_init_from)
+{
+    el_pretrain_options o;
+    test_pretrain_options(&o);
+    o.tie_generator = _i;
+    electra_tokenizer *tok = test_tokenizer();
+    el_pretrain_data *data = test_pretrain_data(tok, &o);
+    el_pretrainer *p;
+    el_pretrain_stats st;
+    ck_assert_int_eq(el_pretrainer_create(&o, tok, data, &p), ELECTRA_OK);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(el_pretrainer_step(p, &st), ELECTRA_OK);
+    char out[4200];
+    snprintf(out, sizeof out, "%s/out", make_temp_dir("pretrain-init"));
+    ck_assert_int_eq(el_pretrainer_export(p, out, NULL), ELECTRA_OK);
+    float *trained, *m, *v, *fresh, *m2, *v2;
+    size_t n, n2;
+    snapshot(p, &trained, &m, &v, &n);
+    free(m);
+    free(v);
+    el_pretrainer_free(p);
+
+    el_pretrain_options other = o;
+    other.train.seed = o.train.seed + 1; /* other random weights to replace */
+    ck_assert_int_eq(el_pretrainer_create(&other, tok, data, &p), ELECTRA_OK);
+    ck_assert_int_eq(el_pretrainer_init_from(p, out), ELECTRA_OK);
+    snapshot(p, &fresh, &m2, &v2, &n2);
+    ck_assert_uint_eq(n, n2);
+    ck_assert_mem_eq(trained, fresh, n * sizeof(float));
+    for (size_t i = 0; i < n; i++)
+        ck_assert(m2[i] == 0 && v2[i] == 0);
+    ck_assert_int_eq(el_pretrainer_steps(p), 0);
+    ck_assert_uint_eq(el_pretrainer_examples_consumed(p), 0);
+    ck_assert_int_eq(el_pretrainer_step(p, &st), ELECTRA_OK);
+    ck_assert(isfinite(st.loss));
+    /* Under way: the optimizer's moments would no longer fit the weights. */
+    ck_assert_int_eq(el_pretrainer_init_from(p, out), ELECTRA_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(strstr(el_pretrainer_last_error(p), "not 0"));
+    ck_assert_int_eq(el_pretrainer_init_from(p, NULL), ELECTRA_ERR_INVALID_ARGUMENT);
+    free(fresh);
+    free(m2);
+    free(v2);
+    el_pretrainer_free(p);
+
+    other = o;
+    other.disc_hidden = 64;
+    other.gen_fraction = 0.25; /* the same tensors, other shapes */
+    ck_assert_int_eq(el_pretrainer_create(&other, tok, data, &p), ELECTRA_OK);
+    size_t total = el_pretrainer_total_parameters(p);
+    float *before = malloc(total * sizeof(float));
+    memcpy(before, p->gen_view->value, total * sizeof(float));
+    ck_assert_int_eq(el_pretrainer_init_from(p, out), ELECTRA_ERR_SHAPE);
+    ck_assert_ptr_nonnull(strstr(el_pretrainer_last_error(p), "starting from"));
+    ck_assert_int_eq(el_pretrainer_init_from(p, "/nonexistent/run"), ELECTRA_ERR_IO);
+    ck_assert_mem_eq(before, p->gen_view->value, total * sizeof(float));
+    free(before);
+    el_pretrainer_free(p);
+    free(trained);
+    el_pretrain_data_free(data);
+    electra_tokenizer_free(tok);
+}
+END_TEST
+
 /* The exported directories load as Hugging Face models whose outputs are
  * the trained models' own. */
 START_TEST(test_export)
@@ -748,6 +814,7 @@ Suite *make_pretrain_suite(void)
     tcase_add_test(tc, test_tied_pair_store);
     tcase_add_loop_test(tc, test_loss_and_shared_gradient, 0, 2);
     tcase_add_loop_test(tc, test_resume_exact, 0, 4);
+    tcase_add_loop_test(tc, test_init_from, 0, 2);
     tcase_add_test(tc, test_export);
     tcase_add_loop_test(tc, test_errors, 0, 2);
     tcase_add_loop_test(tc, test_data_parallel_matches, 0, 2);

@@ -77,6 +77,24 @@ check "fill-mask loads the tied generator" [ $? -eq 0 ]
 # shellcheck disable=SC2086
 check "tied resumed as untied (1)" [ "$(status "$electra" pretrain $base --steps 5 --resume --out "$tmp/t")" -eq 1 ]
 
+# Continued pre-training: a new run from run a's weights on other text.
+head -60 "$tmp/corpus.txt" > "$tmp/more.txt"
+# shellcheck disable=SC2086
+"$electra" pretrain $small --corpus "$tmp/more.txt" --init "$tmp/a" --steps 3 \
+    --out "$tmp/c" > "$tmp/c.json" 2> "$tmp/c.err"
+check "--init exits 0" [ $? -eq 0 ]
+check "--init says where it started" grep -q "starting from the weights in $tmp/a" "$tmp/c.err"
+check "--init: a fresh schedule" grep -q '"steps":3,"steps_this_run":3,' "$tmp/c.json"
+check "--init: trained on from there" [ "$(status cmp "$tmp/a/discriminator/model.safetensors" \
+    "$tmp/c/discriminator/model.safetensors")" -eq 1 ]
+# shellcheck disable=SC2086
+check "--init of another size (1)" [ "$(status "$electra" pretrain $base --tie-generator --init "$tmp/a" --steps 3 --out "$tmp/e")" -eq 1 ]
+sed '$ s/$/x/' "$tmp/vocab.txt" > "$tmp/vocab2.txt" # the same size, one word other
+# shellcheck disable=SC2086
+check "--init with another vocabulary (2)" [ "$(status "$electra" pretrain $small --vocab "$tmp/vocab2.txt" --init "$tmp/a" --steps 3 --out "$tmp/e")" -eq 2 ]
+# shellcheck disable=SC2086
+check "--init without models (1)" [ "$(status "$electra" pretrain $small --init "$tmp/none" --steps 3 --out "$tmp/e")" -eq 1 ]
+
 # Errors.
 # shellcheck disable=SC2086
 check "--tie-generator with --gen-fraction (2)" [ "$(status "$electra" pretrain $small --tie-generator --steps 2 --out "$tmp/e")" -eq 2 ]
