@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "argmax.h"
 #include "error.h"
 #include "result.h"
 #include "task.h"
@@ -31,15 +32,6 @@ struct grouping {
     size_t num_labels;
     electra_result *r;
 };
-
-static int argmax(const float *x, size_t n)
-{
-    size_t best = 0;
-    for (size_t i = 1; i < n; i++)
-        if (x[i] > x[best])
-            best = i;
-    return (int)best;
-}
 
 /* get_tag(): the type without a B-/I- prefix, and whether it begins an
  * entity; a label in neither form counts as a continuation. */
@@ -190,7 +182,7 @@ electra_status el_aggregate_entities(const el_tag_token *tokens, size_t n,
     if (!tok)
         return el_nomem("tagging");
     for (size_t i = 0; i < n; i++) {
-        tok[i].label = argmax(tokens[i].scores, num_labels);
+        tok[i].label = (int)el_argmax(tokens[i].scores, num_labels);
         tok[i].score = tokens[i].scores[tok[i].label];
         tok[i].word = tokens[i].word;
         tok[i].start = tokens[i].start;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "argmax.h"
 #include "error.h"
 #include "finetune_batch.h"
 #include "finetune_metrics.h"
@@ -16,15 +17,6 @@ struct preds {
     double *null;             /* qa: per feature */
 };
 
-static int32_t argmax(const float *x, size_t n)
-{
-    size_t best = 0;
-    for (size_t i = 1; i < n; i++)
-        if (x[i] > x[best])
-            best = i;
-    return (int32_t)best;
-}
-
 static void predict_batch(const el_ft_features *f, const el_ft_eval_options *o,
                           const el_train_model *tm, const el_train_batch *b,
                           const size_t *rows, struct preds *p)
@@ -34,11 +26,11 @@ static void predict_batch(const el_ft_features *f, const el_ft_eval_options *o,
         const el_ft_feature *row = &f->rows[rows[r]];
         switch (f->task) {
         case EL_FT_CLASSIFY:
-            p->cls[rows[r]] = argmax(tm->logits + r * L, L);
+            p->cls[rows[r]] = (int32_t)el_argmax(tm->logits + r * L, L);
             break;
         case EL_FT_TAG:
             for (size_t t = 0; t < row->len; t++)
-                p->cls[row->begin + t] = argmax(tm->logits + (r * S + t) * L, L);
+                p->cls[row->begin + t] = (int32_t)el_argmax(tm->logits + (r * S + t) * L, L);
             break;
         case EL_FT_QA:
             el_ft_squad_best_span(tm->logits + r * S * 2, f->in_context + row->begin,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "argmax.h"
 #include "train_ops.h"
 #include "train_rng.h"
 
@@ -356,15 +357,6 @@ el_param_store *el_pretrainer_discriminator(el_pretrainer *p)
     return p->disc_view;
 }
 
-static size_t argmax(const float *x, size_t n)
-{
-    size_t best = 0;
-    for (size_t i = 1; i < n; i++)
-        if (x[i] > x[best])
-            best = i;
-    return best;
-}
-
 static void finish_stats(const el_pretrainer *p, const struct tally *t, el_pretrain_stats *st)
 {
     double n = t->predictions ? (double)t->predictions : 1, m = t->tokens ? (double)t->tokens : 1;
@@ -440,7 +432,7 @@ static electra_status run_slice(el_pretrainer *p, el_train_model *g, el_train_mo
     int32_t *positions = p->positions + off, *sampled = p->sampled + off;
     for (size_t r = 0; r < R; r++) {
         positions[r] = g->sel[r];
-        t->gen_right += argmax(g->logits + r * V, V) == (size_t)gb.labels[g->sel[r]];
+        t->gen_right += el_argmax(g->logits + r * V, V) == (size_t)gb.labels[g->sel[r]];
     }
     el_gumbel_argmax(g->logits, R, V, sample_key, first_prediction, sampled, g->pool);
     if (training) {
