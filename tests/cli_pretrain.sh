@@ -85,8 +85,15 @@ head -60 "$tmp/corpus.txt" > "$tmp/more.txt"
 check "--init exits 0" [ $? -eq 0 ]
 check "--init says where it started" grep -q "starting from the weights in $tmp/a" "$tmp/c.err"
 check "--init: a fresh schedule" grep -q '"steps":3,"steps_this_run":3,' "$tmp/c.json"
-check "--init: trained on from there" [ "$(status cmp "$tmp/a/discriminator/model.safetensors" \
+check "--init: the weights move" [ "$(status cmp "$tmp/a/discriminator/model.safetensors" \
     "$tmp/c/discriminator/model.safetensors")" -eq 1 ]
+# At learning rate 0 the steps change nothing: the models written are a's,
+# byte for byte (without --init they would be new random ones).
+# shellcheck disable=SC2086
+"$electra" pretrain $small --lr 0 --init "$tmp/a" --steps 3 --out "$tmp/z" > /dev/null 2>&1
+for m in generator discriminator; do
+    check "--init starts from a's $m" cmp -s "$tmp/a/$m/model.safetensors" "$tmp/z/$m/model.safetensors"
+done
 # shellcheck disable=SC2086
 check "--init of another size (1)" [ "$(status "$electra" pretrain $base --tie-generator --init "$tmp/a" --steps 3 --out "$tmp/e")" -eq 1 ]
 sed '$ s/$/x/' "$tmp/vocab.txt" > "$tmp/vocab2.txt" # the same size, one word other
