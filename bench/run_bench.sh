@@ -23,7 +23,7 @@ for p in $precisions; do
             --shapes 1x128 --min-secs "$secs" --precision "$p"
     done
 done
-# Reduced precision: BF16 (AMX) against float32 on the same ids.
+# Reduced precision: BF16 (AMX or AVX512_BF16) against float32 on the same ids.
 for kind in disc gen; do
     "$builddir/bench/precision_report" --model "$work/electra-small-$kind" --shape 8x128
 done

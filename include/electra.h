@@ -211,13 +211,15 @@ typedef enum electra_weight_format {
 } electra_weight_format;
 
 /** Arithmetic of the linear layers (ELECTRA_OPT_PRECISION, read by
- * electra_model_load). BF16 is opt-in and needs AMX (Intel Sapphire Rapids
- * and later): the linear layers multiply bfloat16-rounded weights and
- * activations with float32 sums, about three times as fast as F32; logits
- * move by about 1e-2 and decisions stay the same at >= 99 % (tested on the
- * fixture models). Where AMX is missing (or ELECTRA_CPU caps it off, or
- * the REFERENCE kernels run) BF16 computes in float32, more exactly than
- * asked. Attention, layer norm and activations are float32 either way.
+ * electra_model_load). BF16 is opt-in and needs AVX512_BF16 (AMD Zen 4
+ * and later, Intel Cooper Lake and Sapphire Rapids and later): the linear
+ * layers multiply bfloat16-rounded weights and activations with float32
+ * sums, about three times as fast as F32 on AMX tiles (Intel), about
+ * twice with AVX512_BF16 alone; logits move by about 1e-2 and decisions
+ * stay the same at >= 99 % (tested on the fixture models). Where
+ * AVX512_BF16 is missing (or ELECTRA_CPU caps it off, or the REFERENCE
+ * kernels run) BF16 computes in float32, more exactly than asked.
+ * Attention, layer norm and activations are float32 either way.
  * INT8 is not implemented: loading fails with ELECTRA_ERR_UNSUPPORTED. */
 typedef enum electra_precision {
     ELECTRA_PRECISION_F32 = 0,

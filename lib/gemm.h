@@ -92,6 +92,7 @@ static inline size_t el_gemm_part_start(size_t p, size_t count, size_t parts)
 extern const el_gemm_kernel el_gemm_avx512;
 extern const el_gemm_kernel el_gemm_avx2;
 extern const el_gemm_kernel el_gemm_amx_bf16;
+extern const el_gemm_kernel el_gemm_avx512_bf16;
 
 /* The micro-kernels' row-count specialisations: tile_R(kc, a, lda, b,
  * c_in, c_out, next) calls the file's inline tile() with R rows and the

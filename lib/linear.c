@@ -61,6 +61,9 @@ static const el_gemm_kernel *fast_kernel(int precision, size_t in, size_t out)
     if (precision == ELECTRA_PRECISION_BF16 && path >= EL_CPU_AMX &&
         el_gemm_amx_bf16.packed_bytes(in, out) && el_cpu_request_amx())
         return &el_gemm_amx_bf16;
+    if (precision == ELECTRA_PRECISION_BF16 && path >= EL_CPU_AVX512 &&
+        el_cpu_features_get()->avx512_bf16 && el_gemm_avx512_bf16.packed_bytes(in, out))
+        return &el_gemm_avx512_bf16;
     if (path >= EL_CPU_AVX512)
         return &el_gemm_avx512;
     if (path >= EL_CPU_AVX2)

@@ -36,13 +36,14 @@ electra_status el_linear_init(el_linear *l, const float *weight, const float *bi
                               size_t in, size_t out, int kernels);
 /* As el_linear_init, at `precision` (electra_precision).
  * ELECTRA_PRECISION_BF16 rounds the weights to bfloat16 when packing and
- * x on the fly, and sums in float32 (AMX tiles; then y is within about
- * 2^-7 sum |x w| of exact, against (in + 2) 2^-24 sum |x w| for float32).
- * Where that cannot run (no AMX, the OS refuses it, ELECTRA_CPU below
- * "amx", the reference kernels, in > 1024) the linear computes in float32:
- * more exactly than asked. ELECTRA_PRECISION_INT8: ELECTRA_ERR_UNSUPPORTED.
- * (The bfloat16 kernel takes about 70 KiB of the forward caller's stack,
- * the float32 ones about 30 KiB.) */
+ * x on the fly, and sums in float32 (then y is within about 2^-7 sum |x w|
+ * of exact, against (in + 2) 2^-24 sum |x w| for float32): on AMX tiles
+ * where the CPU and OS allow them and in <= 1024, else with AVX512_BF16
+ * instructions for in <= 3072. Where neither can run (no AVX512_BF16,
+ * ELECTRA_CPU below "avx512", the reference kernels, larger in) the linear
+ * computes in float32: more exactly than asked. ELECTRA_PRECISION_INT8:
+ * ELECTRA_ERR_UNSUPPORTED. (The bfloat16 kernels take about 75 KiB of the
+ * forward caller's stack, the float32 ones about 30 KiB.) */
 electra_status el_linear_init_precision(el_linear *l, const float *weight, const float *bias,
                                         size_t in, size_t out, int kernels, int precision);
 /* One block that the packed weights of many linears (a model's) are
@@ -72,8 +73,8 @@ void el_linear_release(el_linear *l);
 /* 1 when l computes from its packed copy alone, so that its weight is
  * never read again (the caller may free it or let its pages go). */
 int el_linear_is_packed(const el_linear *l);
-/* The kernel a prepared linear runs: "reference", "avx2", "avx512" or
- * "amx-bf16" (for diagnostics and benchmarks). */
+/* The kernel a prepared linear runs: "reference", "avx2", "avx512",
+ * "amx-bf16" or "avx512-bf16" (for diagnostics and benchmarks). */
 const char *el_linear_kernel_name(const el_linear *l);
 
 /* y[m, out] = act(x[m, in] W^T + b) (+ residual[m, out] when not NULL,

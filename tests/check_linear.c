@@ -272,6 +272,18 @@ START_TEST(bad_arguments_are_refused)
 }
 END_TEST
 
+/* The kernel a BF16 linear with `in` inputs should run on this CPU: AMX
+ * up to 1024 inputs, AVX512_BF16 up to 3072, float32 beyond. */
+static const char *bfloat16_kernel(size_t in)
+{
+    const el_cpu_path path = el_cpu_best_path();
+    if (path >= EL_CPU_AMX && in <= 1024 && el_cpu_request_amx())
+        return "amx-bf16";
+    if (path >= EL_CPU_AVX512 && el_cpu_features_get()->avx512_bf16 && in <= 3072)
+        return "avx512-bf16";
+    return path >= EL_CPU_AVX512 ? "avx512" : path == EL_CPU_AVX2 ? "avx2" : "reference";
+}
+
 START_TEST(kernel_choice_follows_the_cpu)
 {
     float w[4] = {1, 2, 3, 4};
@@ -291,8 +303,7 @@ START_TEST(kernel_choice_follows_the_cpu)
     ck_assert_int_eq(el_linear_init_precision(&l, w, NULL, 2, 2, ELECTRA_KERNELS_AUTO,
                                               ELECTRA_PRECISION_BF16),
                      ELECTRA_OK);
-    if (path >= EL_CPU_AMX)
-        ck_assert_str_eq(el_linear_kernel_name(&l), "amx-bf16");
+    ck_assert_str_eq(el_linear_kernel_name(&l), bfloat16_kernel(2));
     el_linear_release(&l);
 }
 END_TEST
@@ -346,7 +357,8 @@ START_TEST(arena_packing_matches_own_allocation)
 }
 END_TEST
 
-START_TEST(bfloat16_products_stay_within_their_rounding)
+/* BF16 linears of many shapes against exact, on whichever kernel runs. */
+static void check_bfloat16_shapes(void)
 {
     static const size_t outs[] = {1, 16, 31, 32, 33, 65};
     static const size_t ins[] = {1, 31, 32, 33, 100, 1024};
@@ -360,16 +372,40 @@ START_TEST(bfloat16_products_stay_within_their_rounding)
     check_shape_at(ELECTRA_PRECISION_BF16, 128, 256, 1024, EL_ACT_GELU, 1, NO_RESIDUAL);
     check_shape_at(ELECTRA_PRECISION_BF16, 128, 1024, 256, EL_ACT_NONE, 1, RESIDUAL_IN_Y);
     check_shape_at(ELECTRA_PRECISION_BF16, 19, 128, 30522, EL_ACT_NONE, 1, NO_RESIDUAL);
+    check_shape_at(ELECTRA_PRECISION_BF16, 37, 3071, 45, EL_ACT_GELU, 1, SEPARATE_RESIDUAL);
     free_pools();
+}
+
+START_TEST(bfloat16_products_stay_within_their_rounding)
+{
+    check_bfloat16_shapes();
 }
 END_TEST
 
-/* bfloat16 where AMX runs (the results then differ from float32);
- * float32, bit for bit, where it cannot (in > 1024, reference). */
+/* The AVX512_BF16 kernel on CPUs that would choose AMX: capped with
+ * ELECTRA_CPU as the AVX2 test below is. */
+START_TEST(avx512_bfloat16_kernel_where_the_cpu_has_it)
+{
+    const char *fork_mode = getenv("CK_FORK");
+    if (fork_mode && strcmp(fork_mode, "no") == 0)
+        return;
+    setenv("ELECTRA_CPU", "avx512", 1);
+    if (el_cpu_best_path() != EL_CPU_AVX512 || !el_cpu_features_get()->avx512_bf16)
+        return; /* no AVX512_BF16, or the environment capped lower */
+    ck_assert_str_eq(bfloat16_kernel(3072), "avx512-bf16");
+    check_bfloat16_shapes();
+}
+END_TEST
+
+/* bfloat16 where a bfloat16 kernel runs (the results then differ from
+ * float32); float32, bit for bit, where none can (no AVX512_BF16, in >
+ * 3072, reference). */
 START_TEST(bfloat16_runs_where_it_can)
 {
+    static const size_t ins[] = {1024, 1025, 3072, 3073};
     const size_t m = 40, out = 48;
-    for (size_t in = 1024; in <= 1025; in++) {
+    for (size_t i = 0; i < sizeof ins / sizeof *ins; i++) {
+        const size_t in = ins[i];
         float *x = random_floats(m * in, 1.0f), *w = random_floats(out * in, 0.5f);
         float *y32 = malloc(m * out * sizeof *y32), *y16 = malloc(m * out * sizeof *y16);
         float *yref = malloc(m * out * sizeof *yref), *yref16 = malloc(m * out * sizeof *yref16);
@@ -388,8 +424,10 @@ START_TEST(bfloat16_runs_where_it_can)
         el_linear_forward(&bf16, x, m, y16, EL_ACT_NONE, NULL, NULL);
         el_linear_forward(&ref, x, m, yref, EL_ACT_NONE, NULL, NULL);
         el_linear_forward(&ref16, x, m, yref16, EL_ACT_NONE, NULL, NULL);
-        const int amx = in <= 1024 && el_cpu_best_path() >= EL_CPU_AMX;
-        ck_assert_int_eq(memcmp(y32, y16, m * out * sizeof *y32) != 0, amx);
+        const char *kernel = bfloat16_kernel(in);
+        ck_assert_str_eq(el_linear_kernel_name(&bf16), kernel);
+        ck_assert_int_eq(memcmp(y32, y16, m * out * sizeof *y32) != 0,
+                         strstr(kernel, "bf16") != NULL);
         ck_assert_int_eq(memcmp(yref, yref16, m * out * sizeof *yref), 0);
         el_linear_release(&f32);
         el_linear_release(&bf16);
@@ -504,6 +542,7 @@ Suite *make_linear_suite(void)
     tcase_add_test(tc, arena_packing_matches_own_allocation);
     tcase_add_test(tc, bfloat16_products_stay_within_their_rounding);
     tcase_add_test(tc, bfloat16_runs_where_it_can);
+    tcase_add_test(tc, avx512_bfloat16_kernel_where_the_cpu_has_it);
     tcase_add_test(tc, avx2_kernel_where_the_cpu_has_it);
     tcase_add_test(tc, reference_activations_match_double_formulas);
     tcase_add_test(tc, fused_activations_match_double_formulas);
