@@ -226,14 +226,18 @@ static void reference_rows(const reference_job *job, size_t r0, size_t rows, siz
                            size_t cols, float *dst, size_t ld)
 {
     const el_linear *l = job->l;
-    if (l->in)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)cols, (int)l->in,
-                    1.0f, job->x + r0 * l->in, (int)l->in, l->weight + c0 * l->in,
-                    (int)l->in, 0.0f, dst, (int)ld);
-    else
-        for (size_t r = 0; r < rows; r++)
+    /* One row at a time: a BLAS GEMM may compute a row differently by its
+     * place in the product (OpenBLAS's edge kernels do), which would make
+     * a row's bits depend on the rows around it. */
+    for (size_t r = 0; r < rows; r++) {
+        if (l->in)
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)cols, (int)l->in, 1.0f,
+                        l->weight + c0 * l->in, (int)l->in, job->x + (r0 + r) * l->in, 1, 0.0f,
+                        dst + r * ld, 1);
+        else
             for (size_t c = 0; c < cols; c++)
                 dst[r * ld + c] = 0.0f;
+    }
     for (size_t r = 0; r < rows; r++) {
         float *t = dst + r * ld;
         if (l->bias)
