@@ -111,7 +111,6 @@ static inline __attribute__((always_inline)) void tile(const int mr, const int p
 #pragma GCC unroll 2
         for (int v = 0; v < NV; v++)
             acc[i][v] = _mm512_setzero_ps();
-#pragma GCC unroll 2
     for (size_t s = 0; s < pairs; s++) {
         __m512bh w[NV];
 #pragma GCC unroll 2
