@@ -93,6 +93,7 @@ extern const el_gemm_kernel el_gemm_avx512;
 extern const el_gemm_kernel el_gemm_avx2;
 extern const el_gemm_kernel el_gemm_amx_bf16;
 extern const el_gemm_kernel el_gemm_avx512_bf16;
+extern const el_gemm_kernel el_gemm_avx512_int8;
 
 /* The micro-kernels' row-count specialisations: tile_R(kc, a, lda, b,
  * c_in, c_out, next) calls the file's inline tile() with R rows and the

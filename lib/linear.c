@@ -64,6 +64,9 @@ static const el_gemm_kernel *fast_kernel(int precision, size_t in, size_t out)
     if (precision == ELECTRA_PRECISION_BF16 && path >= EL_CPU_AVX512 &&
         el_cpu_features_get()->avx512_bf16 && el_gemm_avx512_bf16.packed_bytes(in, out))
         return &el_gemm_avx512_bf16;
+    if (precision == ELECTRA_PRECISION_INT8 && path >= EL_CPU_AVX512 &&
+        el_cpu_features_get()->avx512_vnni && el_gemm_avx512_int8.packed_bytes(in, out))
+        return &el_gemm_avx512_int8;
     if (path >= EL_CPU_AVX512)
         return &el_gemm_avx512;
     if (path >= EL_CPU_AVX2)
@@ -141,9 +144,8 @@ electra_status el_linear_init_arena(el_linear *l, const float *weight, const flo
     if (kernels != ELECTRA_KERNELS_AUTO && kernels != ELECTRA_KERNELS_REFERENCE)
         return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "linear: unknown kernels value %d",
                        kernels);
-    if (precision == ELECTRA_PRECISION_INT8)
-        return el_fail(ELECTRA_ERR_UNSUPPORTED, "linear: int8 precision is not implemented");
-    if (precision != ELECTRA_PRECISION_F32 && precision != ELECTRA_PRECISION_BF16)
+    if (precision != ELECTRA_PRECISION_F32 && precision != ELECTRA_PRECISION_BF16 &&
+        precision != ELECTRA_PRECISION_INT8)
         return el_fail(ELECTRA_ERR_INVALID_ARGUMENT, "linear: unknown precision %d",
                        precision);
     if (in && out > SIZE_MAX / sizeof(float) / in)

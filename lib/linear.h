@@ -39,11 +39,14 @@ electra_status el_linear_init(el_linear *l, const float *weight, const float *bi
  * x on the fly, and sums in float32 (then y is within about 2^-7 sum |x w|
  * of exact, against (in + 2) 2^-24 sum |x w| for float32): on AMX tiles
  * where the CPU and OS allow them and in <= 1024, else with AVX512_BF16
- * instructions for in <= 3072. Where neither can run (no AVX512_BF16,
- * ELECTRA_CPU below "avx512", the reference kernels, larger in) the linear
- * computes in float32: more exactly than asked. ELECTRA_PRECISION_INT8:
- * ELECTRA_ERR_UNSUPPORTED. (The bfloat16 kernels take about 75 KiB of the
- * forward caller's stack, the float32 ones about 30 KiB.) */
+ * instructions for in <= 3072. ELECTRA_PRECISION_INT8 quantizes W per
+ * column and x per row to 8 bits and sums exactly in int32, with
+ * AVX512_VNNI, for in <= 3072 (gemm_avx512_int8.c gives the error).
+ * Where the kernel cannot run (no such instructions, ELECTRA_CPU below
+ * "avx512", the reference kernels, larger in) the linear computes in
+ * float32: more exactly than asked. (The reduced-precision kernels take
+ * about 75 KiB of the forward caller's stack, the float32 ones about 30
+ * KiB.) */
 electra_status el_linear_init_precision(el_linear *l, const float *weight, const float *bias,
                                         size_t in, size_t out, int kernels, int precision);
 /* One block that the packed weights of many linears (a model's) are
@@ -74,7 +77,8 @@ void el_linear_release(el_linear *l);
  * never read again (the caller may free it or let its pages go). */
 int el_linear_is_packed(const el_linear *l);
 /* The kernel a prepared linear runs: "reference", "avx2", "avx512",
- * "amx-bf16" or "avx512-bf16" (for diagnostics and benchmarks). */
+ * "amx-bf16", "avx512-bf16" or "avx512-int8" (for diagnostics and
+ * benchmarks). */
 const char *el_linear_kernel_name(const el_linear *l);
 
 /* y[m, out] = act(x[m, in] W^T + b) (+ residual[m, out] when not NULL,

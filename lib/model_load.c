@@ -425,11 +425,6 @@ ELECTRA_API electra_status electra_model_load(const char *dir, const electra_opt
     m->kernels = (int)el_opt_int(options, ELECTRA_OPT_KERNELS);
     m->precision = (int)el_opt_int(options, ELECTRA_OPT_PRECISION);
     m->ops = el_ops_choose(m->kernels);
-    if (m->precision == ELECTRA_PRECISION_INT8) {
-        el_free(m);
-        return el_fail(ELECTRA_ERR_UNSUPPORTED,
-                       "loading model %s: int8 precision is not implemented (F32 or BF16)", dir);
-    }
     m->weight_dtype = "F32";
     electra_status s = el_config_load(dir, &m->cfg);
     if (s) {

