@@ -11,7 +11,7 @@
 #   PERF_DIR=/tmp/perf            ORT / torch set-up (shared/bench/setup.sh):
 #                                 models/electra_small_{disc,gen}.onnx,
 #                                 ort/bench_ort.js, bench_torch.py
-#   ENGINES="el el-bf16 ort torch torch-unset"   which engines run
+#   ENGINES="el el-bf16 el-int8 ort torch torch-unset"   which engines run
 #   OUT=bench/work/compare.jsonl  raw JSON lines (kept; the table reads them)
 # torch runs twice where asked: OPENBLAS_CORETYPE as set (the environment's
 # Haswell) and unset (OpenBLAS picks its AVX-512 kernels).
@@ -21,7 +21,7 @@ srcdir=${srcdir:-.}
 perf=${PERF_DIR:-/tmp/perf}
 rounds=${ROUNDS:-2}
 secs=${BENCH_SECS:-3}
-engines=${ENGINES:-el el-bf16 ort torch torch-unset}
+engines=${ENGINES:-el el-bf16 el-int8 ort torch torch-unset}
 work=${BENCH_DIR:-$builddir/bench/work}
 out=${OUT:-$work/compare.jsonl}
 py=${PYTHON:-/usr/bin/python3}
@@ -70,6 +70,7 @@ for r in $(seq 1 "$rounds"); do
             echo "# round $r: $kind, $t thread(s) (load: $(cut -d' ' -f1 /proc/loadavg))" >&2
             ! have el || el "$kind" "$t" "$shapes" f32
             ! have el-bf16 || el "$kind" "$t" "$shapes" bf16
+            ! have el-int8 || el "$kind" "$t" "$shapes" int8
             ! have ort || ort "$kind" "$t" "$shapes"
             ! have torch || torch "$kind" "$t" "$shapes"
             ! have torch-unset || torch "$kind" "$t" "$shapes" unset
@@ -94,8 +95,10 @@ wall() { # label command...
 echo "# whole process" >&2
 ! have el || wall "libelectra f32" "$builddir/bench/infer_bench" \
     --model "$abs_work/electra-small-disc" --threads 1 --shapes 1x128 --iters 20
-! have el-bf16 || wall "libelectra bf16" "$builddir/bench/infer_bench" \
-    --model "$abs_work/electra-small-disc" --threads 1 --shapes 1x128 --iters 20 --precision bf16
+for p in bf16 int8; do
+    ! have "el-$p" || wall "libelectra $p" "$builddir/bench/infer_bench" \
+        --model "$abs_work/electra-small-disc" --threads 1 --shapes 1x128 --iters 20 --precision "$p"
+done
 ! have ort || wall "onnxruntime-node" sh -c "cd '$perf/ort' && env -u OMP_WAIT_POLICY node \
     bench_ort.js --model ../models/electra_small_disc.onnx --threads 1 --shapes 1x128 --iters 20"
 ! have torch || wall "torch (OPENBLAS_CORETYPE as set)" env OPENBLAS_NUM_THREADS=1 \

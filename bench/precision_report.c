@@ -1,10 +1,10 @@
-/* precision_report.c - how far ELECTRA_OPT_PRECISION = BF16 moves a model's
+/* precision_report.c - how far ELECTRA_OPT_PRECISION = BF16 or INT8 moves a model's
  * outputs from float32 on a batch of token ids: the largest logit and
  * last-hidden-state differences (absolute, and next to the largest float32
  * value), and how often the decisions agree (generator: top-1 token at every
  * position; discriminator: logit > 0; classifiers: arg-max). One JSON line.
  *
- * usage: precision_report --model DIR [--shape 8x128] [--seed N] */
+ * usage: precision_report --model DIR [--shape 8x128] [--seed N] [--precision bf16|int8] */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,6 +57,8 @@ static int run(const char *dir, int precision, size_t b, size_t l, const int32_t
     }
     *head = (int)electra_model_info(m, ELECTRA_INFO_HEAD);
     int rc = electra_forward(ctx, b, l, ids, NULL, NULL) != ELECTRA_OK;
+    if (rc)
+        fprintf(stderr, "precision_report: %s\n", electra_context_last_error(ctx));
     size_t unused;
     o->hidden = rc ? NULL
                    : copy_output(ctx, ELECTRA_OUTPUT_LAST_HIDDEN_STATE, &o->n_hidden, &unused);
@@ -93,43 +95,60 @@ int main(int argc, char **argv)
 {
     const char *dir = arg(argc, argv, "--model", NULL);
     size_t b = 8, l = 128;
-    if (!dir || sscanf(arg(argc, argv, "--shape", "8x128"), "%zux%zu", &b, &l) != 2) {
-        fprintf(stderr, "usage: precision_report --model DIR [--shape BxL] [--seed N]\n");
+    const char *name = arg(argc, argv, "--precision", "bf16");
+    const int precision = strcmp(name, "bf16") == 0   ? ELECTRA_PRECISION_BF16
+                          : strcmp(name, "int8") == 0 ? ELECTRA_PRECISION_INT8
+                                                      : -1;
+    if (!dir || precision < 0 ||
+        sscanf(arg(argc, argv, "--shape", "8x128"), "%zux%zu", &b, &l) != 2) {
+        fprintf(stderr, "usage: precision_report --model DIR [--shape BxL] [--seed N] "
+                        "[--precision bf16|int8]\n");
         return 2;
     }
     uint64_t seed = strtoull(arg(argc, argv, "--seed", "1"), NULL, 10);
+    electra_model *m;
+    if (electra_model_load(dir, NULL, &m)) {
+        fprintf(stderr, "precision_report: %s\n", electra_last_error());
+        return 1;
+    }
+    const int64_t vocab = electra_model_info(m, ELECTRA_INFO_VOCAB_SIZE);
+    electra_model_free(m);
+    /* ids from the vocabulary's word range (after BERT's special and
+     * unused tokens) */
+    const int64_t first = vocab > 2000 ? 1000 : 0, words = vocab - first;
     int32_t *ids = malloc(b * l * sizeof *ids);
-    for (size_t i = 0; i < b * l; i++) { /* ids from the vocabulary's word range */
+    for (size_t i = 0; i < b * l; i++) {
         seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-        ids[i] = 1000 + (int32_t)((seed >> 33) % 29000);
+        ids[i] = (int32_t)(first + (int64_t)((seed >> 33) % (uint64_t)words));
     }
     for (size_t r = 0; r < b; r++)
         ids[r * l] = 101, ids[r * l + l - 1] = 102;
-    outputs f32 = {0}, bf16 = {0};
+    outputs f32 = {0}, low = {0};
     int head;
     if (run(dir, ELECTRA_PRECISION_F32, b, l, ids, &f32, &head) ||
-        run(dir, ELECTRA_PRECISION_BF16, b, l, ids, &bf16, &head))
+        run(dir, precision, b, l, ids, &low, &head))
         return 1;
     double hd, href, ld = 0, lref = 0;
-    max_diff(f32.hidden, bf16.hidden, f32.n_hidden, &hd, &href);
+    max_diff(f32.hidden, low.hidden, f32.n_hidden, &hd, &href);
     size_t agree = 0, total = 0;
     if (f32.logits) {
-        max_diff(f32.logits, bf16.logits, f32.n_logits, &ld, &lref);
+        max_diff(f32.logits, low.logits, f32.n_logits, &ld, &lref);
         for (size_t r = 0; r < f32.n_logits / f32.cols; r++, total++)
             agree += head == ELECTRA_HEAD_PRETRAINING
-                         ? (f32.logits[r] > 0) == (bf16.logits[r] > 0)
+                         ? (f32.logits[r] > 0) == (low.logits[r] > 0)
                          : argmax(f32.logits + r * f32.cols, f32.cols) ==
-                               argmax(bf16.logits + r * f32.cols, f32.cols);
+                               argmax(low.logits + r * f32.cols, f32.cols);
     }
-    printf("{\"model\":\"%s\",\"batch\":%zu,\"seq\":%zu,\"max_abs_logit_diff\":%.4g,"
-           "\"max_abs_logit\":%.4g,\"max_abs_hidden_diff\":%.4g,\"max_abs_hidden\":%.4g,"
+    printf("{\"model\":\"%s\",\"precision\":\"%s\",\"batch\":%zu,\"seq\":%zu,"
+           "\"max_abs_logit_diff\":%.4g,\"max_abs_logit\":%.4g,"
+           "\"max_abs_hidden_diff\":%.4g,\"max_abs_hidden\":%.4g,"
            "\"decisions\":\"%s\",\"agree\":%zu,\"total\":%zu,\"agreement_pct\":%.2f}\n",
-           dir, b, l, ld, lref, hd, href,
+           dir, name, b, l, ld, lref, hd, href,
            head == ELECTRA_HEAD_MASKED_LM    ? "top-1 token"
            : head == ELECTRA_HEAD_PRETRAINING ? "replaced (logit > 0)"
                                               : "arg-max",
            agree, total, total ? 100.0 * (double)agree / (double)total : 0.0);
     free(ids);
-    free(f32.logits), free(f32.hidden), free(bf16.logits), free(bf16.hidden);
+    free(f32.logits), free(f32.hidden), free(low.logits), free(low.hidden);
     return 0;
 }
