@@ -48,24 +48,37 @@ static size_t min_size(size_t a, size_t b)
 
 el_gemm_plan el_gemm_plan_tasks(size_t m, size_t n, size_t k, size_t mr, size_t nr,
                                 size_t panel_bytes_per_k, size_t panel_budget,
-                                size_t max_task_tiles, double min_task_flops, int threads)
+                                size_t max_task_tiles, double min_task_flops, int threads,
+                                int rows_first)
 {
     el_gemm_plan p = {.tiles = ceil_div(m, mr), .panels = ceil_div(n, nr)};
     const size_t panel_bytes = max_size(k, 1) * panel_bytes_per_k;
     p.col_groups = ceil_div(p.panels, max_size(panel_budget / panel_bytes, 1));
     p.row_groups = ceil_div(p.tiles, max_task_tiles);
 
-    /* Split across n first: the weights are the big operand, and each
-     * thread should stream its own part of them. */
     const double flops = 2.0 * (double)m * (double)n * (double)max_size(k, 1);
     size_t want = threads > 1 ? TASKS_PER_THREAD * (size_t)threads : 1;
     if ((double)want * min_task_flops > flops)
         want = max_size((size_t)(flops / min_task_flops), 1);
-    if (p.col_groups * p.row_groups < want)
-        p.col_groups = max_size(p.col_groups, min_size(p.panels, ceil_div(want, p.row_groups)));
-    if (p.col_groups * p.row_groups < want)
-        p.row_groups = max_size(p.row_groups, min_size(p.tiles, ceil_div(want, p.col_groups)));
+    const int column_pass = rows_first ? 1 : 0;
+    for (int pass = 0; pass < 2 && p.col_groups * p.row_groups < want; pass++) {
+        if (pass == column_pass)
+            p.col_groups =
+                max_size(p.col_groups, min_size(p.panels, ceil_div(want, p.row_groups)));
+        else
+            p.row_groups =
+                max_size(p.row_groups, min_size(p.tiles, ceil_div(want, p.col_groups)));
+    }
     return p;
+}
+
+el_gemm_task el_gemm_task_of(const el_gemm_plan *p, size_t task)
+{
+    const size_t rg = task % p->row_groups, cg = task / p->row_groups;
+    return (el_gemm_task){el_gemm_part_start(rg, p->tiles, p->row_groups),
+                          el_gemm_part_start(rg + 1, p->tiles, p->row_groups),
+                          el_gemm_part_start(cg, p->panels, p->col_groups),
+                          el_gemm_part_start(cg + 1, p->panels, p->col_groups)};
 }
 
 /* The float kernels' blocking. When k <= KC_MAX a task runs its row
@@ -105,13 +118,8 @@ static void run_float_task(void *arg, size_t task)
     const el_gemm_plan *p = &ft->plan;
     const size_t k = g->k, nr = fk->nr;
     const float *panels = g->packed;
-    /* Row groups vary fastest: tasks claimed one after another share a
-     * block of weights. */
-    const size_t rg = task % p->row_groups, cg = task / p->row_groups;
-    const size_t t0 = el_gemm_part_start(rg, p->tiles, p->row_groups);
-    const size_t t1 = el_gemm_part_start(rg + 1, p->tiles, p->row_groups);
-    const size_t p0 = el_gemm_part_start(cg, p->panels, p->col_groups);
-    const size_t p1 = el_gemm_part_start(cg + 1, p->panels, p->col_groups);
+    const el_gemm_task tk = el_gemm_task_of(p, task);
+    const size_t t0 = tk.t0, t1 = tk.t1, p0 = tk.p0, p1 = tk.p1;
     float acc[EL_GEMM_MAX_MR * EL_GEMM_MAX_NR] __attribute__((aligned(64)));
 
     /* The first row tile of a task streams its weights from L3 or memory;
@@ -165,6 +173,52 @@ void el_gemm_float_forward(const el_gemm_float_kernel *fk, const el_gemm_args *g
     ft.kc = ceil_div(g->k, blocks);
     ft.plan = el_gemm_plan_tasks(g->m, g->n, g->k, fk->mr, fk->nr, fk->nr * sizeof(float),
                                  L2_PANEL_BUDGET, blocks > 1 ? MAX_TASK_TILES : g->m,
-                                 MIN_TASK_FLOPS, el_threadpool_size(pool));
+                                 MIN_TASK_FLOPS, el_threadpool_size(pool), 0);
     el_parallel_for(pool, ft.plan.row_groups * ft.plan.col_groups, run_float_task, &ft);
+}
+
+typedef struct converted_task {
+    const el_gemm_converted_kernel *ck;
+    const el_gemm_args *g;
+    el_gemm_plan plan;
+} converted_task;
+
+static void run_converted_task(void *arg, size_t task)
+{
+    const converted_task *ct = arg;
+    const el_gemm_converted_kernel *ck = ct->ck;
+    const el_gemm_args *g = ct->g;
+    const size_t bytes = ck->panel_bytes(g->k);
+    const unsigned char *panels = g->packed;
+    const el_gemm_task tk = el_gemm_task_of(&ct->plan, task);
+    unsigned char rows_buf[EL_GEMM_CONVERTED_BYTES] __attribute__((aligned(64)));
+    float acc[EL_GEMM_MAX_MR * EL_GEMM_MAX_NR] __attribute__((aligned(64)));
+
+    for (size_t t = tk.t0; t < tk.t1; t++) {
+        const size_t r0 = el_gemm_part_start(t, g->m, ct->plan.tiles);
+        const size_t rows = el_gemm_part_start(t + 1, g->m, ct->plan.tiles) - r0;
+        ck->convert(g->x + r0 * g->k, rows, g->k, rows_buf);
+        for (size_t q = tk.p0; q < tk.p1; q++) {
+            const unsigned char *panel = panels + q * bytes;
+            /* the first row tile streams the weights: it prefetches the
+             * next panel of the task */
+            const int prefetch = t == tk.t0 && q + 1 < tk.p1;
+            ck->tiles[rows](g->k, rows_buf, panel, acc, prefetch ? panel + bytes : NULL);
+            ck->epilogue(g, acc, r0, rows, q * EL_GEMM_MAX_NR);
+        }
+    }
+}
+
+void el_gemm_converted_forward(const el_gemm_converted_kernel *ck, const el_gemm_args *g,
+                               el_threadpool *pool)
+{
+    if (g->m == 0 || g->n == 0)
+        return;
+    converted_task ct = {.ck = ck, .g = g};
+    /* planned in steps of k, which is what the panels hold */
+    const size_t steps = ceil_div(g->k, ck->k_per_step);
+    ct.plan = el_gemm_plan_tasks(g->m, g->n, steps, EL_GEMM_MAX_MR, EL_GEMM_MAX_NR,
+                                 ck->panel_bytes(g->k) / max_size(steps, 1), L2_PANEL_BUDGET,
+                                 g->m, ck->min_task_flops, el_threadpool_size(pool), 1);
+    el_parallel_for(pool, ct.plan.row_groups * ct.plan.col_groups, run_converted_task, &ct);
 }

@@ -49,10 +49,22 @@ typedef struct el_gemm_plan {
 /* Tasks no bigger than panel_budget bytes of packed weights (and
  * max_task_tiles row tiles), and, with several threads, enough of them
  * that dynamic claiming evens the threads out, unless that makes them
- * smaller than min_task_flops (the work worth a task to this kernel). */
+ * smaller than min_task_flops (the work worth a task to this kernel).
+ * The split goes across n first (each thread streams its own part of the
+ * weights), or across m first with rows_first (for kernels whose tasks
+ * convert their rows of x: another column group converts them again). */
 el_gemm_plan el_gemm_plan_tasks(size_t m, size_t n, size_t k, size_t mr, size_t nr,
                                 size_t panel_bytes_per_k, size_t panel_budget,
-                                size_t max_task_tiles, double min_task_flops, int threads);
+                                size_t max_task_tiles, double min_task_flops, int threads,
+                                int rows_first);
+
+/* The row tiles [t0, t1) and column panels [p0, p1) of task `task` of a
+ * plan. Row groups vary fastest: tasks claimed one after another share a
+ * block of weights. */
+typedef struct el_gemm_task {
+    size_t t0, t1, p0, p1;
+} el_gemm_task;
+el_gemm_task el_gemm_task_of(const el_gemm_plan *p, size_t task);
 
 /* The float kernels: a register-blocked micro-kernel over the panel
  * layout computes tiles of up to mr rows x nr columns,
@@ -77,6 +89,36 @@ typedef struct el_gemm_float_kernel {
 
 void el_gemm_float_forward(const el_gemm_float_kernel *fk, const el_gemm_args *g,
                            el_threadpool *pool);
+
+/* The kernels that read x converted (bfloat16 pairs, 8-bit fours): a task
+ * converts the rows of x of one row tile (EL_GEMM_MAX_MR rows at most)
+ * into a stack buffer of EL_GEMM_CONVERTED_BYTES, once, then runs the
+ * micro-kernel over its panels of EL_GEMM_MAX_NR columns:
+ *   convert(x, rows, k, buf): `rows` rows of x (k apart) into the buffer;
+ *   tiles[rows](k, buf, panel, acc, next): acc[rows][EL_GEMM_MAX_NR] (64-
+ *     byte aligned) = those rows times one panel, in float32, prefetching
+ *     the panel at `next` into L2 when it is not NULL;
+ * then the epilogue as for the float kernels. Panel q starts at byte
+ * q * panel_bytes(k) of the packed weights; in <= EL_GEMM_CONVERTED_K_MAX. */
+#define EL_GEMM_CONVERTED_K_MAX 3072
+#define EL_GEMM_CONVERTED_BYTES (EL_GEMM_MAX_MR * EL_GEMM_CONVERTED_K_MAX * 2 + 128)
+
+typedef void (*el_gemm_converted_tile_fn)(size_t k, const void *rows,
+                                          const unsigned char *panel, float *acc,
+                                          const unsigned char *next);
+
+typedef struct el_gemm_converted_kernel {
+    size_t (*panel_bytes)(size_t k);
+    size_t k_per_step; /* k that one step of a panel covers (2, 4) */
+    double min_task_flops; /* the least work worth a task, in steps */
+    void (*convert)(const float *x, size_t rows, size_t k, void *dst);
+    el_gemm_converted_tile_fn tiles[EL_GEMM_MAX_MR + 1]; /* by rows, 1..mr */
+    void (*epilogue)(const el_gemm_args *g, const float *acc, size_t row0, size_t rows,
+                     size_t col0);
+} el_gemm_converted_kernel;
+
+void el_gemm_converted_forward(const el_gemm_converted_kernel *ck, const el_gemm_args *g,
+                               el_threadpool *pool);
 
 /* Part p of `count` items split into `parts`: it starts here. */
 static inline size_t el_gemm_part_start(size_t p, size_t count, size_t parts)
@@ -108,6 +150,15 @@ extern const el_gemm_kernel el_gemm_avx512_int8;
         else                                                                            \
             tile(rows, 0, kc, a, lda, b, c_in, c_out, NULL);                            \
     }
+
+/* A file's TILE(rows) instantiated for rows 1..12 (the AVX-512 kernels'
+ * row tiles), and the table of the tile_1 .. tile_12 they define, by rows. */
+#define EL_GEMM_FOR_12_ROWS(TILE)                                                            \
+    TILE(1) TILE(2) TILE(3) TILE(4) TILE(5) TILE(6) TILE(7) TILE(8) TILE(9) TILE(10)        \
+    TILE(11) TILE(12)
+#define EL_GEMM_12_ROW_TILES                                                                 \
+    {NULL,   tile_1, tile_2, tile_3,  tile_4,  tile_5, tile_6,                              \
+     tile_7, tile_8, tile_9, tile_10, tile_11, tile_12}
 
 /* Width of the float panels and of the accumulator rows below. */
 #define EL_GEMM_AVX512_NR 32

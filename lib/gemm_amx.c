@@ -127,11 +127,7 @@ static void run_task(void *arg, size_t task)
     const el_gemm_plan *p = &ta->plan;
     const size_t steps = k_steps(g->k), kp = steps * KT;
     const uint16_t *packed = g->packed;
-    const size_t rg = task % p->row_groups, cg = task / p->row_groups;
-    const size_t t0 = el_gemm_part_start(rg, p->tiles, p->row_groups);
-    const size_t t1 = el_gemm_part_start(rg + 1, p->tiles, p->row_groups);
-    const size_t p0 = el_gemm_part_start(cg, p->panels, p->col_groups);
-    const size_t p1 = el_gemm_part_start(cg + 1, p->panels, p->col_groups);
+    const el_gemm_task tk = el_gemm_task_of(p, task);
     uint16_t a[MT * K_MAX] __attribute__((aligned(64)));
     float acc[MT * NT] __attribute__((aligned(64)));
 
@@ -142,11 +138,11 @@ static void run_task(void *arg, size_t task)
         config.rows[i] = 16;
     }
     _tile_loadconfig(&config);
-    for (size_t t = t0; t < t1; t++) {
+    for (size_t t = tk.t0; t < tk.t1; t++) {
         const size_t r0 = el_gemm_part_start(t, g->m, p->tiles);
         const size_t rows = el_gemm_part_start(t + 1, g->m, p->tiles) - r0;
         round_rows(g->x + r0 * g->k, rows, g->k, kp, a);
-        for (size_t q = p0; q < p1; q++) {
+        for (size_t q = tk.p0; q < tk.p1; q++) {
             const uint16_t *b = packed + q * steps * 2 * TILE_ELEMS;
             _tile_zero(0);
             _tile_zero(1);
@@ -179,7 +175,7 @@ static void forward(const el_gemm_args *g, el_threadpool *pool)
         return;
     task_args ta = {.g = g};
     ta.plan = el_gemm_plan_tasks(g->m, g->n, g->k, MT, NT, NT * sizeof(uint16_t), PANEL_BUDGET,
-                                 g->m, MIN_TASK_FLOPS, el_threadpool_size(pool));
+                                 g->m, MIN_TASK_FLOPS, el_threadpool_size(pool), 0);
     el_parallel_for(pool, ta.plan.row_groups * ta.plan.col_groups, run_task, &ta);
 }
 

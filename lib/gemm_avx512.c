@@ -70,18 +70,7 @@ static inline __attribute__((always_inline)) void tile(const int mr, const int p
             _mm512_store_ps(c_out + i * NR + 16 * v, acc[i][v]);
 }
 
-EL_GEMM_TILE(1)
-EL_GEMM_TILE(2)
-EL_GEMM_TILE(3)
-EL_GEMM_TILE(4)
-EL_GEMM_TILE(5)
-EL_GEMM_TILE(6)
-EL_GEMM_TILE(7)
-EL_GEMM_TILE(8)
-EL_GEMM_TILE(9)
-EL_GEMM_TILE(10)
-EL_GEMM_TILE(11)
-EL_GEMM_TILE(12)
+EL_GEMM_FOR_12_ROWS(EL_GEMM_TILE)
 
 /* The epilogue for one activation, known at compile time: its constants
  * stay in registers and the rows' independent chains overlap (with the
@@ -153,8 +142,7 @@ void el_gemm_epilogue_avx512(const el_gemm_args *g, const float *acc, size_t row
 const el_gemm_float_kernel el_gemm_avx512_float = {
     MR,
     NR,
-    {NULL, tile_1, tile_2, tile_3, tile_4, tile_5, tile_6, tile_7, tile_8, tile_9, tile_10,
-     tile_11, tile_12},
+    EL_GEMM_12_ROW_TILES,
     el_gemm_epilogue_avx512};
 
 static void forward(const el_gemm_args *g, el_threadpool *pool)

@@ -10,11 +10,12 @@
  *
  * The weights are packed at load as the float32 panels of gemm.h with a
  * pair of bfloat16 (W[j][2s], W[j][2s+1]) in place of each float, s for k.
- * A task rounds the rows of x of one row tile to bfloat16 into a stack
- * buffer once and uses them across its panels, so in is limited to K_MAX
- * (72 KiB of stack; ELECTRA-base's 3072 fits) and larger in stays float32.
- * Each element of y is one chain of sums over k in order: results do not
- * depend on the split into tasks or the thread count. */
+ * A task rounds the rows of x of one row tile to bfloat16 once and uses
+ * them across its panels (el_gemm_converted_forward), so in is limited to
+ * EL_GEMM_CONVERTED_K_MAX (72 KiB of stack; ELECTRA-base's 3072 fits) and
+ * larger in stays float32. Each element of y is one chain of sums over k
+ * in order: results do not depend on the split into tasks or the thread
+ * count. */
 #include <config.h>
 
 #include "gemm.h"
@@ -32,12 +33,10 @@
 #define MR 12
 #define NV 2
 #define NR EL_GEMM_AVX512_NR
-#define K_MAX 3072
-/* Bytes of packed weights one task keeps in L2. */
-#define PANEL_BUDGET (512 * 1024)
-/* The least work worth a task (in multiply-adds of pairs, which is what
- * el_gemm_plan_tasks counts with k = pairs): each task rounds its rows of
- * x again. */
+_Static_assert(MR * EL_GEMM_CONVERTED_K_MAX / 2 * sizeof(float) <= EL_GEMM_CONVERTED_BYTES,
+               "the rounded rows fit the converted-rows buffer");
+/* The least work worth a task (in multiply-adds of pairs): each task
+ * rounds its rows of x again. */
 #define MIN_TASK_FLOPS 1e6
 
 static size_t pairs_of(size_t k)
@@ -47,7 +46,12 @@ static size_t pairs_of(size_t k)
 
 static size_t packed_bytes(size_t k, size_t n)
 {
-    return k > K_MAX ? 0 : el_gemm_panels_bytes(pairs_of(k), n, NR);
+    return k > EL_GEMM_CONVERTED_K_MAX ? 0 : el_gemm_panels_bytes(pairs_of(k), n, NR);
+}
+
+static size_t panel_bytes(size_t k)
+{
+    return pairs_of(k) * NR * sizeof(float);
 }
 
 static __mmask16 first_lanes(size_t have, size_t at)
@@ -88,12 +92,14 @@ static void pack(const float *w, size_t k, size_t n, void *dst)
         }
 }
 
-/* `rows` rows of x as pairs of bfloat16, `pairs` apart. */
-static void round_rows(const float *x, size_t rows, size_t k, size_t pairs, float *dst)
+/* `rows` rows of x as pairs of bfloat16, pairs_of(k) apart. */
+static void round_rows(const float *x, size_t rows, size_t k, void *dst)
 {
+    float *out = dst;
+    const size_t pairs = pairs_of(k);
     for (size_t r = 0; r < rows; r++)
         for (size_t s = 0; s < pairs; s += 16)
-            _mm512_mask_storeu_ps(dst + r * pairs + s, first_lanes(pairs, s),
+            _mm512_mask_storeu_ps(out + r * pairs + s, first_lanes(pairs, s),
                                   round_pairs(x + r * k, k, 2 * s));
 }
 
@@ -135,79 +141,28 @@ static inline __attribute__((always_inline)) void tile(const int mr, const int p
             _mm512_store_ps(c + i * NR + 16 * v, acc[i][v]);
 }
 
-typedef void (*tile_fn)(size_t pairs, const float *a, const float *b, float *c,
-                        const float *next);
-
 #define TILE(rows)                                                                          \
-    static void tile_##rows(size_t pairs, const float *a, const float *b, float *c,         \
-                            const float *next)                                              \
+    static void tile_##rows(size_t k, const void *a, const unsigned char *b, float *c,      \
+                            const unsigned char *next)                                      \
     {                                                                                       \
         if (next)                                                                           \
-            tile(rows, 1, pairs, a, b, c, next);                                            \
+            tile(rows, 1, pairs_of(k), a, (const float *)b, c, (const float *)next);        \
         else                                                                                \
-            tile(rows, 0, pairs, a, b, c, NULL);                                            \
+            tile(rows, 0, pairs_of(k), a, (const float *)b, c, NULL);                       \
     }
-TILE(1)
-TILE(2)
-TILE(3)
-TILE(4)
-TILE(5)
-TILE(6)
-TILE(7)
-TILE(8)
-TILE(9)
-TILE(10)
-TILE(11)
-TILE(12)
+EL_GEMM_FOR_12_ROWS(TILE)
 
-static const tile_fn tiles[MR + 1] = {NULL,   tile_1, tile_2, tile_3,  tile_4,  tile_5, tile_6,
-                                      tile_7, tile_8, tile_9, tile_10, tile_11, tile_12};
-
-typedef struct task_args {
-    const el_gemm_args *g;
-    el_gemm_plan plan;
-} task_args;
-
-static void run_task(void *arg, size_t task)
-{
-    const task_args *ta = arg;
-    const el_gemm_args *g = ta->g;
-    const el_gemm_plan *p = &ta->plan;
-    const size_t pairs = pairs_of(g->k);
-    const float *panels = g->packed;
-    /* Row groups vary fastest: tasks claimed one after another share a
-     * block of weights. */
-    const size_t rg = task % p->row_groups, cg = task / p->row_groups;
-    const size_t t0 = el_gemm_part_start(rg, p->tiles, p->row_groups);
-    const size_t t1 = el_gemm_part_start(rg + 1, p->tiles, p->row_groups);
-    const size_t p0 = el_gemm_part_start(cg, p->panels, p->col_groups);
-    const size_t p1 = el_gemm_part_start(cg + 1, p->panels, p->col_groups);
-    float a[MR * (K_MAX / 2)] __attribute__((aligned(64)));
-    float acc[MR * NR] __attribute__((aligned(64)));
-
-    const float *end = panels + p1 * pairs * NR;
-    for (size_t t = t0; t < t1; t++) {
-        const size_t r0 = el_gemm_part_start(t, g->m, p->tiles);
-        const size_t rows = el_gemm_part_start(t + 1, g->m, p->tiles) - r0;
-        round_rows(g->x + r0 * g->k, rows, g->k, pairs, a);
-        for (size_t q = p0; q < p1; q++) {
-            const float *b = panels + q * pairs * NR;
-            const int prefetch = t == t0 && b + 2 * pairs * NR <= end;
-            tiles[rows](pairs, a, b, acc, prefetch ? b + pairs * NR : NULL);
-            el_gemm_epilogue_avx512(g, acc, r0, rows, q * NR);
-        }
-    }
-}
+static const el_gemm_converted_kernel converted = {
+    panel_bytes,
+    2,
+    MIN_TASK_FLOPS,
+    round_rows,
+    EL_GEMM_12_ROW_TILES,
+    el_gemm_epilogue_avx512};
 
 static void forward(const el_gemm_args *g, el_threadpool *pool)
 {
-    if (g->m == 0 || g->n == 0)
-        return;
-    task_args ta = {.g = g};
-    ta.plan = el_gemm_plan_tasks(g->m, g->n, pairs_of(g->k), MR, NR, NR * sizeof(float),
-                                 PANEL_BUDGET, g->m, MIN_TASK_FLOPS,
-                                 el_threadpool_size(pool));
-    el_parallel_for(pool, ta.plan.row_groups * ta.plan.col_groups, run_task, &ta);
+    el_gemm_converted_forward(&converted, g, pool);
 }
 
 #pragma GCC pop_options
