@@ -221,7 +221,7 @@ typedef enum electra_weight_format {
  * - INT8 needs AVX512_VNNI (AMD Zen 4 and later, Intel Cascade Lake and
  *   later): weights quantized to 8 bits per output column at load,
  *   activations per row as they run (dynamic quantization), exact integer
- *   sums; about three times as fast as F32 on AMD Zen 4. Logits move by a
+ *   sums; nearly three times as fast as F32 on AMD Zen 4. Logits move by a
  *   few 1e-2: decisions agree at >= 99 % on the bundled models, but
  *   near-ties flip (97-100 % on the fixture models).
  * Where a setting's instructions are missing (or ELECTRA_CPU caps them
