@@ -115,14 +115,24 @@ static void pack(const float *w, size_t k, size_t n, void *dst)
         pack_column(w + j * k, k, out + j / NR * panel_bytes(k), j % NR);
 }
 
+/* 16 values of row `src` from c (0 past k) as unsigned bytes. */
+static __m128i row_bytes(const float *src, size_t k, size_t c, float low, float inverse)
+{
+    const __m512 v = _mm512_maskz_loadu_ps(first_lanes(k, c), src + c);
+    const __m512i u = _mm512_cvtps_epi32(
+        _mm512_mul_ps(_mm512_sub_ps(v, _mm512_set1_ps(low)), _mm512_set1_ps(inverse)));
+    return _mm512_cvtusepi32_epi8(_mm512_max_epi32(u, _mm512_setzero_si512()));
+}
+
 /* `rows` rows of x as unsigned bytes over each row's range: at dst, their
  * scales xs[MR] and lows lo[MR], then from ROWS_BYTES on the bytes (any
  * value past k, where the weights are 0). The rows' fours of k
  * interleave: four s of row r at byte 4 (s MR + r), so that the
- * micro-kernel reads all its rows' fours from one pointer. */
+ * micro-kernel reads all its rows' fours from one pointer; four rows at a
+ * time, 16 of k each, go there through a 4 x 4 transpose of fours. */
 static void quantize_rows(const float *x, size_t rows, size_t k, void *dst)
 {
-    float *xs = dst, *lo = xs + MR;
+    float *xs = dst, *lo = xs + MR, inverse[MR];
     unsigned char *bytes = (unsigned char *)dst + ROWS_BYTES;
     const size_t kq = 4 * quads_of(k);
     for (size_t r = 0; r < rows; r++) {
@@ -137,20 +147,27 @@ static void quantize_rows(const float *x, size_t rows, size_t k, void *dst)
         const float low = k ? _mm512_reduce_min_ps(mn) : 0.0f;
         const float range = k ? _mm512_reduce_max_ps(mx) - low : 0.0f;
         /* a constant row (range 0) is its low alone: u = 0 */
-        const float inverse = range > 0 ? STEPS / range : 0.0f;
+        inverse[r] = range > 0 ? STEPS / range : 0.0f;
         xs[r] = range / STEPS;
         lo[r] = low;
-        const __m512 shift = _mm512_set1_ps(low), inv = _mm512_set1_ps(inverse);
-        for (size_t c = 0; c < kq; c += 16) {
-            const __m512 v = _mm512_maskz_loadu_ps(first_lanes(k, c), src + c);
-            const __m512i u = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_sub_ps(v, shift), inv));
-            uint32_t fours[4];
-            _mm_storeu_si128((__m128i *)fours,
-                             _mm512_cvtusepi32_epi8(_mm512_max_epi32(u, _mm512_setzero_si512())));
-            for (size_t f = 0; f < 4 && c + 4 * f < kq; f++)
-                memcpy(bytes + 4 * ((c / 4 + f) * MR + r), &fours[f], sizeof fours[f]);
-        }
     }
+    /* MR is a multiple of 4, so the four slots of a group stay in a four's
+     * MR slots; those past `rows` get zeros the micro-kernel never reads */
+    _Static_assert(MR % 4 == 0, "row groups of four fill the slots");
+    for (size_t r0 = 0; r0 < rows; r0 += 4)
+        for (size_t c = 0; c < kq; c += 16) {
+            __m128i q[4];
+            for (size_t i = 0; i < 4; i++)
+                q[i] = r0 + i < rows ? row_bytes(x + (r0 + i) * k, k, c, lo[r0 + i],
+                                                 inverse[r0 + i])
+                                     : _mm_setzero_si128();
+            const __m128i t0 = _mm_unpacklo_epi32(q[0], q[1]), t1 = _mm_unpacklo_epi32(q[2], q[3]);
+            const __m128i t2 = _mm_unpackhi_epi32(q[0], q[1]), t3 = _mm_unpackhi_epi32(q[2], q[3]);
+            const __m128i fours[4] = {_mm_unpacklo_epi64(t0, t1), _mm_unpackhi_epi64(t0, t1),
+                                      _mm_unpacklo_epi64(t2, t3), _mm_unpackhi_epi64(t2, t3)};
+            for (size_t f = 0; f < 4 && c + 4 * f < kq; f++)
+                _mm_storeu_si128((__m128i *)(bytes + 4 * ((c / 4 + f) * MR + r0)), fours[f]);
+        }
 }
 
 /* sum += x . w, four unsigned bytes of x by four signed bytes of w per
