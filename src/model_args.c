@@ -12,6 +12,9 @@ const char model_args_usage[] =
     "  --threads N        worker threads (default 1)\n"
     "  --weights FORMAT   auto | safetensors | pytorch (default auto)\n"
     "  --kernels KIND     auto | reference (portable CBLAS path)\n"
+    "  --precision P      f32 | bf16 | int8: the linear layers' arithmetic (default\n"
+    "                     f32; bf16 and int8 are faster and a little less exact,\n"
+    "                     where the CPU has AVX512_BF16 / AVX512_VNNI)\n"
     "  --json             print one JSON object\n";
 
 int model_args_init(struct model_args *a, const char *cmd)
@@ -44,7 +47,8 @@ int model_args_parse(struct model_args *a, const char *cmd, int argc, char **arg
         return 1;
     }
     int takes_value = strcmp(opt, "--model") == 0 || strcmp(opt, "--threads") == 0 ||
-                      strcmp(opt, "--weights") == 0 || strcmp(opt, "--kernels") == 0;
+                      strcmp(opt, "--weights") == 0 || strcmp(opt, "--kernels") == 0 ||
+                      strcmp(opt, "--precision") == 0;
     if (!takes_value)
         return 0;
     if (*i + 1 >= argc)
@@ -60,10 +64,16 @@ int model_args_parse(struct model_args *a, const char *cmd, int argc, char **arg
             return -cli_error(cmd, CLI_USAGE, "--threads wants a number from 1 to 1024");
         return 1;
     }
+    /* the values in the order of their enums */
     static const char *const formats[] = {"auto", "safetensors", "pytorch"};
     static const char *const kernels[] = {"auto", "reference"};
-    int key = strcmp(opt, "--weights") == 0 ? ELECTRA_OPT_WEIGHT_FORMAT : ELECTRA_OPT_KERNELS;
-    int v = key == ELECTRA_OPT_WEIGHT_FORMAT ? pick(value, formats, 3) : pick(value, kernels, 2);
+    static const char *const precisions[] = {"f32", "bf16", "int8"};
+    int key = strcmp(opt, "--weights") == 0  ? ELECTRA_OPT_WEIGHT_FORMAT
+              : strcmp(opt, "--kernels") == 0 ? ELECTRA_OPT_KERNELS
+                                              : ELECTRA_OPT_PRECISION;
+    int v = key == ELECTRA_OPT_WEIGHT_FORMAT ? pick(value, formats, 3)
+            : key == ELECTRA_OPT_KERNELS     ? pick(value, kernels, 2)
+                                             : pick(value, precisions, 3);
     if (v < 0)
         return -cli_error(cmd, CLI_USAGE, "unknown %s value '%s'", opt, value);
     electra_options_set_int(a->options, key, v);

@@ -20,6 +20,19 @@ check "detect scores every token" grep -q '"probability"' "$tmp/detect.json"
     > "$tmp/fill_explicit.json"
 check "the default is models/generator" cmp -s "$tmp/fill.json" "$tmp/fill_explicit.json"
 
+# --precision: int8 and bf16 run (on any CPU: float32 where it lacks the
+# instructions) and give the same best word here; other values are refused.
+for p in bf16 int8; do
+    "$electra" fill-mask --json --precision "$p" "The capital of France is [MASK]." \
+        > "$tmp/fill_$p.json" 2>> "$tmp/err"
+    check "fill-mask --precision $p exits 0" [ $? -eq 0 ]
+    check "fill-mask --precision $p gives the same best word" [ \
+        "$(grep -o '"token_id": *[0-9]*' "$tmp/fill_$p.json" | head -1)" = \
+        "$(grep -o '"token_id": *[0-9]*' "$tmp/fill.json" | head -1)" ]
+done
+"$electra" fill-mask --precision fp8 "The capital of France is [MASK]." > /dev/null 2>&1
+check "an unknown --precision is a usage error" [ $? -eq 2 ]
+
 # $ELECTRA_MODELS comes first: pointed at the tiny fixture generator, it
 # gives that model's answer.
 tiny="${ELECTRA_FIXTURES:-../shared/fixtures}/models/tiny-generator"
