@@ -418,15 +418,23 @@ START_TEST(int8_products_stay_within_their_quantization)
 }
 END_TEST
 
-/* The AVX512_BF16 kernel on CPUs that would choose AMX: capped with
- * ELECTRA_CPU as the AVX2 test below is. */
-START_TEST(avx512_bfloat16_kernel_where_the_cpu_has_it)
+/* Cap the kernels with ELECTRA_CPU before this test's process (Check
+ * forks one per test) detects the CPU; 0 where the process is not a fresh
+ * fork (CK_FORK=no), so that the detection may have run already. */
+static int cap_cpu(const char *family)
 {
     const char *fork_mode = getenv("CK_FORK");
     if (fork_mode && strcmp(fork_mode, "no") == 0)
-        return;
-    setenv("ELECTRA_CPU", "avx512", 1);
-    if (el_cpu_best_path() != EL_CPU_AVX512 || !el_cpu_features_get()->avx512_bf16)
+        return 0;
+    setenv("ELECTRA_CPU", family, 1);
+    return 1;
+}
+
+/* The AVX512_BF16 kernel on CPUs that would choose AMX. */
+START_TEST(avx512_bfloat16_kernel_where_the_cpu_has_it)
+{
+    if (!cap_cpu("avx512") || el_cpu_best_path() != EL_CPU_AVX512 ||
+        !el_cpu_features_get()->avx512_bf16)
         return; /* no AVX512_BF16, or the environment capped lower */
     ck_assert_str_eq(kernel_for(ELECTRA_PRECISION_BF16, 3072), "avx512-bf16");
     check_reduced_shapes(ELECTRA_PRECISION_BF16);
@@ -490,15 +498,10 @@ START_TEST(int8_runs_where_it_can)
 END_TEST
 
 /* The AVX2 kernel, which the CPUs that have AVX-512 never choose by
- * themselves: capped with ELECTRA_CPU before this test's process (Check
- * forks one per test) detects the CPU. */
+ * themselves. */
 START_TEST(avx2_kernel_where_the_cpu_has_it)
 {
-    const char *fork_mode = getenv("CK_FORK");
-    if (fork_mode && strcmp(fork_mode, "no") == 0)
-        return;
-    setenv("ELECTRA_CPU", "avx2", 1);
-    if (el_cpu_best_path() != EL_CPU_AVX2)
+    if (!cap_cpu("avx2") || el_cpu_best_path() != EL_CPU_AVX2)
         return; /* no AVX2, or the environment capped lower */
     create_pools();
     int c = 0;
