@@ -137,19 +137,24 @@ static void quantize_rows(const float *x, size_t rows, size_t k, void *dst)
     const size_t kq = 4 * quads_of(k);
     for (size_t r = 0; r < rows; r++) {
         const float *src = x + r * k;
+        /* v * 0 is NaN for a NaN or an infinity, which min and max can
+         * drop: added to the low, it makes the row's outputs NaN, as
+         * float32 products would be */
         __m512 mn = _mm512_set1_ps(INFINITY), mx = _mm512_set1_ps(-INFINITY);
+        __m512 non_finite = _mm512_setzero_ps();
         for (size_t c = 0; c < k; c += 16) {
             const __mmask16 lanes = first_lanes(k, c);
             const __m512 v = _mm512_maskz_loadu_ps(lanes, src + c);
             mn = _mm512_mask_min_ps(mn, lanes, mn, v);
             mx = _mm512_mask_max_ps(mx, lanes, mx, v);
+            non_finite = _mm512_add_ps(non_finite, _mm512_mul_ps(v, _mm512_setzero_ps()));
         }
         const float low = k ? _mm512_reduce_min_ps(mn) : 0.0f;
         const float range = k ? _mm512_reduce_max_ps(mx) - low : 0.0f;
         /* a constant row (range 0) is its low alone: u = 0 */
         inverse[r] = range > 0 ? STEPS / range : 0.0f;
         xs[r] = range / STEPS;
-        lo[r] = low;
+        lo[r] = low + _mm512_reduce_add_ps(non_finite);
     }
     /* MR is a multiple of 4, so the four slots of a group stay in a four's
      * MR slots; those past `rows` get zeros the micro-kernel never reads */

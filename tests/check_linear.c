@@ -497,6 +497,48 @@ START_TEST(int8_runs_where_it_can)
 }
 END_TEST
 
+/* A NaN or an infinity in a row of x makes that row's outputs non-finite,
+ * as in float32, and leaves the other rows as they are without it: every
+ * precision and kernel quantizes or rounds each row on its own. */
+START_TEST(non_finite_inputs_stay_in_their_row)
+{
+    const size_t m = 30, in = 100, out = 40;
+    const float bad[] = {NAN, INFINITY, -INFINITY};
+    float *w = random_floats(out * in, 0.5f);
+    float *x = random_floats(m * in, 1.0f);
+    float *clean = malloc(m * out * sizeof *clean), *y = malloc(m * out * sizeof *y);
+    for (int precision = ELECTRA_PRECISION_F32; precision <= ELECTRA_PRECISION_INT8;
+         precision++) {
+        el_linear l;
+        ck_assert_int_eq(
+            el_linear_init_precision(&l, w, NULL, in, out, ELECTRA_KERNELS_AUTO, precision),
+            ELECTRA_OK);
+        el_linear_forward(&l, x, m, clean, EL_ACT_GELU, NULL, NULL);
+        for (size_t b = 0; b < sizeof bad / sizeof *bad; b++) {
+            const size_t row = 7 + 5 * b, col = 13 * b;
+            const float kept = x[row * in + col];
+            x[row * in + col] = bad[b];
+            el_linear_forward(&l, x, m, y, EL_ACT_GELU, NULL, NULL);
+            x[row * in + col] = kept;
+            for (size_t i = 0; i < m; i++) {
+                size_t finite = 0;
+                for (size_t j = 0; j < out; j++)
+                    finite += isfinite(y[i * out + j]) != 0;
+                if (i == row)
+                    ck_assert_msg(finite < out, "%s: row %zu with %g stays finite",
+                                  el_linear_kernel_name(&l), i, bad[b]);
+                else
+                    ck_assert_msg(memcmp(y + i * out, clean + i * out, out * sizeof *y) == 0,
+                                  "%s: %g in row %zu changes row %zu",
+                                  el_linear_kernel_name(&l), bad[b], row, i);
+            }
+        }
+        el_linear_release(&l);
+    }
+    free(w), free(x), free(clean), free(y);
+}
+END_TEST
+
 /* The AVX2 kernel, which the CPUs that have AVX-512 never choose by
  * themselves. */
 START_TEST(avx2_kernel_where_the_cpu_has_it)
@@ -593,6 +635,7 @@ Suite *make_linear_suite(void)
     tcase_add_test(tc, bfloat16_runs_where_it_can);
     tcase_add_test(tc, int8_products_stay_within_their_quantization);
     tcase_add_test(tc, int8_runs_where_it_can);
+    tcase_add_test(tc, non_finite_inputs_stay_in_their_row);
     tcase_add_test(tc, avx512_bfloat16_kernel_where_the_cpu_has_it);
     tcase_add_test(tc, avx2_kernel_where_the_cpu_has_it);
     tcase_add_test(tc, reference_activations_match_double_formulas);
