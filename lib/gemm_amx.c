@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lanes_avx512.h"
+
 #define MT 32 /* rows of y per tile block: two tiles of x */
 #define NT 32 /* columns per panel: two tiles of weights (= EL_GEMM_AVX512_NR) */
 #define KT 32 /* k per step: 16 rows of bfloat16 pairs */
@@ -91,12 +93,6 @@ static void pack(const float *w, size_t k, size_t n, void *dst)
             }
 }
 
-static __mmask16 first_lanes(size_t have, size_t at)
-{
-    const size_t lanes = have > at ? have - at : 0;
-    return lanes >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << lanes) - 1);
-}
-
 /* MT rows of bfloat16 (kp apart, zero past k and past `rows`). */
 static void round_rows(const float *x, size_t rows, size_t k, size_t kp, uint16_t *dst)
 {
@@ -108,8 +104,8 @@ static void round_rows(const float *x, size_t rows, size_t k, size_t kp, uint16_
         }
         const float *src = x + r * k;
         for (size_t c = 0; c < kp; c += 32) {
-            const __m512 lo = _mm512_maskz_loadu_ps(first_lanes(k, c), src + c);
-            const __m512 hi = _mm512_maskz_loadu_ps(first_lanes(k, c + 16), src + c + 16);
+            const __m512 lo = _mm512_maskz_loadu_ps(el_first_lanes(k, c), src + c);
+            const __m512 hi = _mm512_maskz_loadu_ps(el_first_lanes(k, c + 16), src + c + 16);
             _mm512_store_si512(d + c, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
         }
     }

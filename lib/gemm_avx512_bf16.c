@@ -28,6 +28,7 @@
 #include <immintrin.h>
 #include <stdint.h>
 
+#include "lanes_avx512.h"
 #include "transpose_avx512.h"
 
 #define MR 12
@@ -54,18 +55,12 @@ static size_t panel_bytes(size_t k)
     return pairs_of(k) * NR * sizeof(float);
 }
 
-static __mmask16 first_lanes(size_t have, size_t at)
-{
-    const size_t lanes = have > at ? have - at : 0;
-    return lanes >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << lanes) - 1);
-}
-
 /* 32 floats of src from `at` (zero past k) as 16 pairs of bfloat16,
  * rounded to nearest even. */
 static __m512 round_pairs(const float *src, size_t k, size_t at)
 {
-    const __m512 lo = _mm512_maskz_loadu_ps(first_lanes(k, at), src + at);
-    const __m512 hi = _mm512_maskz_loadu_ps(first_lanes(k, at + 16), src + at + 16);
+    const __m512 lo = _mm512_maskz_loadu_ps(el_first_lanes(k, at), src + at);
+    const __m512 hi = _mm512_maskz_loadu_ps(el_first_lanes(k, at + 16), src + at + 16);
     return (__m512)_mm512_cvtne2ps_pbh(hi, lo);
 }
 
@@ -99,7 +94,7 @@ static void round_rows(const float *x, size_t rows, size_t k, void *dst)
     const size_t pairs = pairs_of(k);
     for (size_t r = 0; r < rows; r++)
         for (size_t s = 0; s < pairs; s += 16)
-            _mm512_mask_storeu_ps(out + r * pairs + s, first_lanes(pairs, s),
+            _mm512_mask_storeu_ps(out + r * pairs + s, el_first_lanes(pairs, s),
                                   round_pairs(x + r * k, k, 2 * s));
 }
 

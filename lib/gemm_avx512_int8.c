@@ -35,6 +35,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lanes_avx512.h"
+
 #define MR 12
 #define NV 2
 #define NR EL_GEMM_AVX512_NR
@@ -69,19 +71,13 @@ static size_t packed_bytes(size_t k, size_t n)
                : panels * panel_bytes(k);
 }
 
-static __mmask16 first_lanes(size_t have, size_t at)
-{
-    const size_t lanes = have > at ? have - at : 0;
-    return lanes >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << lanes) - 1);
-}
-
 /* Column j of a panel: its scale and its four bytes per four of k, NR * 4
  * apart, 16 of k at a time. */
 static void pack_column(const float *w, size_t k, unsigned char *panel, size_t j)
 {
     __m512 mx = _mm512_setzero_ps();
     for (size_t c = 0; c < k; c += 16)
-        mx = _mm512_max_ps(mx, _mm512_abs_ps(_mm512_maskz_loadu_ps(first_lanes(k, c), w + c)));
+        mx = _mm512_max_ps(mx, _mm512_abs_ps(_mm512_maskz_loadu_ps(el_first_lanes(k, c), w + c)));
     const float m = _mm512_reduce_max_ps(mx), scale = m / QUANT_MAX;
     const __m512 inverse = _mm512_set1_ps(m > 0 ? QUANT_MAX / m : 0.0f);
     /* clamped, so that a NaN (which converts to INT_MIN) or rounding past
@@ -91,7 +87,7 @@ static void pack_column(const float *w, size_t k, unsigned char *panel, size_t j
     __m512i sums = _mm512_setzero_si512();
     unsigned char *quads = panel + HEADER + j * 4;
     for (size_t c = 0; c < k; c += 16) {
-        const __mmask16 lanes = first_lanes(k, c);
+        const __mmask16 lanes = el_first_lanes(k, c);
         const __m512 v = _mm512_maskz_loadu_ps(lanes, w + c);
         const __m512i q = _mm512_min_epi32(
             top, _mm512_max_epi32(bottom, _mm512_cvtps_epi32(_mm512_mul_ps(v, inverse))));
@@ -118,7 +114,7 @@ static void pack(const float *w, size_t k, size_t n, void *dst)
 /* 16 values of row `src` from c (0 past k) as unsigned bytes. */
 static __m128i row_bytes(const float *src, size_t k, size_t c, float low, float inverse)
 {
-    const __m512 v = _mm512_maskz_loadu_ps(first_lanes(k, c), src + c);
+    const __m512 v = _mm512_maskz_loadu_ps(el_first_lanes(k, c), src + c);
     const __m512i u = _mm512_cvtps_epi32(
         _mm512_mul_ps(_mm512_sub_ps(v, _mm512_set1_ps(low)), _mm512_set1_ps(inverse)));
     return _mm512_cvtusepi32_epi8(_mm512_max_epi32(u, _mm512_setzero_si512()));
@@ -143,7 +139,7 @@ static void quantize_rows(const float *x, size_t rows, size_t k, void *dst)
         __m512 mn = _mm512_set1_ps(INFINITY), mx = _mm512_set1_ps(-INFINITY);
         __m512 non_finite = _mm512_setzero_ps();
         for (size_t c = 0; c < k; c += 16) {
-            const __mmask16 lanes = first_lanes(k, c);
+            const __mmask16 lanes = el_first_lanes(k, c);
             const __m512 v = _mm512_maskz_loadu_ps(lanes, src + c);
             mn = _mm512_mask_min_ps(mn, lanes, mn, v);
             mx = _mm512_mask_max_ps(mx, lanes, mx, v);

@@ -10,6 +10,7 @@
 
 #include "cpu.h"
 #include "linear.h"
+#include "testutil.h"
 #include "threadpool.h"
 
 #define N_ACTS 7
@@ -292,25 +293,6 @@ START_TEST(bad_arguments_are_refused)
 }
 END_TEST
 
-/* The kernel a linear at `precision` with `in` inputs should run on this
- * CPU: for BF16 AMX up to 1024 inputs, AVX512_BF16 up to 3072; for INT8
- * AVX512_VNNI up to 3072; float32 beyond. */
-static const char *kernel_for(int precision, size_t in)
-{
-    const el_cpu_path path = el_cpu_best_path();
-    const el_cpu_features *f = el_cpu_features_get();
-    if (precision == ELECTRA_PRECISION_BF16 && path >= EL_CPU_AMX && in <= 1024 &&
-        el_cpu_request_amx())
-        return "amx-bf16";
-    if (precision == ELECTRA_PRECISION_BF16 && path >= EL_CPU_AVX512 && f->avx512_bf16 &&
-        in <= 3072)
-        return "avx512-bf16";
-    if (precision == ELECTRA_PRECISION_INT8 && path >= EL_CPU_AVX512 && f->avx512_vnni &&
-        in <= 3072)
-        return "avx512-int8";
-    return path >= EL_CPU_AVX512 ? "avx512" : path == EL_CPU_AVX2 ? "avx2" : "reference";
-}
-
 START_TEST(kernel_choice_follows_the_cpu)
 {
     float w[4] = {1, 2, 3, 4};
@@ -332,7 +314,7 @@ START_TEST(kernel_choice_follows_the_cpu)
         ck_assert_int_eq(
             el_linear_init_precision(&l, w, NULL, 2, 2, ELECTRA_KERNELS_AUTO, precision),
             ELECTRA_OK);
-        ck_assert_str_eq(el_linear_kernel_name(&l), kernel_for(precision, 2));
+        ck_assert_str_eq(el_linear_kernel_name(&l), expected_linear_kernel(precision, 2));
         el_linear_release(&l);
     }
 }
@@ -436,7 +418,7 @@ START_TEST(avx512_bfloat16_kernel_where_the_cpu_has_it)
     if (!cap_cpu("avx512") || el_cpu_best_path() != EL_CPU_AVX512 ||
         !el_cpu_features_get()->avx512_bf16)
         return; /* no AVX512_BF16, or the environment capped lower */
-    ck_assert_str_eq(kernel_for(ELECTRA_PRECISION_BF16, 3072), "avx512-bf16");
+    ck_assert_str_eq(expected_linear_kernel(ELECTRA_PRECISION_BF16, 3072), "avx512-bf16");
     check_reduced_shapes(ELECTRA_PRECISION_BF16);
 }
 END_TEST
@@ -467,7 +449,7 @@ static void check_runs_where_it_can(int precision)
         el_linear_forward(&low, x, m, ylow, EL_ACT_NONE, NULL, NULL);
         el_linear_forward(&ref, x, m, yref, EL_ACT_NONE, NULL, NULL);
         el_linear_forward(&reflow, x, m, yreflow, EL_ACT_NONE, NULL, NULL);
-        const char *kernel = kernel_for(precision, in);
+        const char *kernel = expected_linear_kernel(precision, in);
         ck_assert_str_eq(el_linear_kernel_name(&low), kernel);
         ck_assert_int_eq(memcmp(y32, ylow, m * out * sizeof *y32) != 0,
                          strchr(kernel, '-') != NULL);

@@ -8,6 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cpu.h"
+#include "electra.h"
+
 const char *fixtures_dir(void)
 {
     static char dir[4096];
@@ -80,4 +83,23 @@ const char *make_temp_dir(const char *tag)
     if (!mkdtemp(path))
         ck_abort_msg("mkdtemp %s failed", path);
     return path;
+}
+
+/* The kernel a linear at `precision` with `in` inputs should run on this
+ * CPU: for BF16 AMX up to 1024 inputs, AVX512_BF16 up to 3072; for INT8
+ * AVX512_VNNI up to 3072; float32 beyond. */
+const char *expected_linear_kernel(int precision, size_t in)
+{
+    const el_cpu_path path = el_cpu_best_path();
+    const el_cpu_features *f = el_cpu_features_get();
+    if (precision == ELECTRA_PRECISION_BF16 && path >= EL_CPU_AMX && in <= 1024 &&
+        el_cpu_request_amx())
+        return "amx-bf16";
+    if (precision == ELECTRA_PRECISION_BF16 && path >= EL_CPU_AVX512 && f->avx512_bf16 &&
+        in <= 3072)
+        return "avx512-bf16";
+    if (precision == ELECTRA_PRECISION_INT8 && path >= EL_CPU_AVX512 && f->avx512_vnni &&
+        in <= 3072)
+        return "avx512-int8";
+    return path >= EL_CPU_AVX512 ? "avx512" : path == EL_CPU_AVX2 ? "avx2" : "reference";
 }

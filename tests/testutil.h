@@ -16,6 +16,12 @@ char *read_file(const char *path, size_t *len);
 /* A fresh empty directory under $TMPDIR (static buffer). */
 const char *make_temp_dir(const char *tag);
 
+/* The kernel (el_linear_kernel_name) a linear at `precision`
+ * (electra_precision) with `in` inputs should run on this CPU: for BF16
+ * AMX up to 1024 inputs, AVX512_BF16 up to 3072; for INT8 AVX512_VNNI up
+ * to 3072; the float32 kernel otherwise. */
+const char *expected_linear_kernel(int precision, size_t in);
+
 /* Skip the rest of a test when the fixtures are missing. */
 #define REQUIRE_FIXTURES()                                                     \
     do {                                                                       \
