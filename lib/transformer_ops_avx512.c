@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "activation_avx512.h"
+#include "lanes_avx512.h"
 #include "transpose_avx512.h"
 
 #define ROWS_PER_ITEM 16
@@ -51,11 +52,6 @@ static size_t min_size(size_t a, size_t b)
 static size_t ceil_div(size_t a, size_t b)
 {
     return (a + b - 1) / b;
-}
-
-static __mmask16 lanes_mask(size_t lanes)
-{
-    return lanes >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << lanes) - 1);
 }
 
 static float hsum(__m512 v)
@@ -78,7 +74,7 @@ static void norm_row(const float *x, float *y, size_t n, const float *gain, cons
         s1 = _mm512_add_ps(s1, _mm512_loadu_ps(x + i + 16));
     }
     for (; i < n; i += 16)
-        s0 = _mm512_add_ps(s0, _mm512_maskz_loadu_ps(lanes_mask(n - i), x + i));
+        s0 = _mm512_add_ps(s0, _mm512_maskz_loadu_ps(el_first_lanes(n, i), x + i));
     const float rough = hsum(_mm512_add_ps(s0, s1)) / (float)n;
     const __m512 m = _mm512_set1_ps(rough);
     __m512 q0 = _mm512_setzero_ps(), q1 = _mm512_setzero_ps();
@@ -92,7 +88,7 @@ static void norm_row(const float *x, float *y, size_t n, const float *gain, cons
         q1 = _mm512_fmadd_ps(d1, d1, q1);
     }
     for (; i < n; i += 16) {
-        const __mmask16 k = lanes_mask(n - i);
+        const __mmask16 k = el_first_lanes(n, i);
         const __m512 d = _mm512_maskz_sub_ps(k, _mm512_maskz_loadu_ps(k, x + i), m);
         s0 = _mm512_add_ps(s0, d);
         q0 = _mm512_fmadd_ps(d, d, q0);
@@ -102,7 +98,7 @@ static void norm_row(const float *x, float *y, size_t n, const float *gain, cons
     const __m512 mean = _mm512_set1_ps(rough + shift);
     const __m512 inv = _mm512_set1_ps(1.0f / sqrtf(var + eps));
     for (i = 0; i < n; i += 16) {
-        const __mmask16 k = lanes_mask(n - i);
+        const __mmask16 k = el_first_lanes(n, i);
         const __m512 d = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + i), mean), inv);
         const __m512 r = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(k, gain + i),
                                          _mm512_maskz_loadu_ps(k, bias + i));
@@ -149,7 +145,7 @@ static void embed_rows(void *arg, size_t item)
         const float *pos = a->pos + t % a->seq * n;
         float *out = j->out + t * n;
         for (size_t i = 0; i < n; i += 16) {
-            const __mmask16 k = lanes_mask(n - i);
+            const __mmask16 k = el_first_lanes(n, i);
             const __m512 s = _mm512_add_ps(_mm512_maskz_loadu_ps(k, w + i),
                                            _mm512_maskz_loadu_ps(k, ty + i));
             _mm512_mask_storeu_ps(out + i, k, _mm512_add_ps(s, _mm512_maskz_loadu_ps(k, pos + i)));
@@ -264,12 +260,12 @@ static void pack_head(void *arg, size_t item)
             const float *vs = a->v + row * a->ld + h * d;
             float *vd = v + (p * KP + at) * vdim;
             for (size_t c = 0; c < vdim; c += 16)
-                _mm512_store_ps(vd + c, _mm512_maskz_loadu_ps(lanes_mask(d > c ? d - c : 0), vs + c));
+                _mm512_store_ps(vd + c, _mm512_maskz_loadu_ps(el_first_lanes(d, c), vs + c));
         }
         /* K^T: 16 keys x 16 dimensions at a time, transposed in registers. */
         float *panel = kt + p * KP * d;
         for (size_t c0 = 0; c0 < d; c0 += 16) {
-            const __mmask16 cols = lanes_mask(d - c0);
+            const __mmask16 cols = el_first_lanes(d, c0);
             for (size_t half = 0; half < KP; half += 16) {
                 __m512 r[16];
                 for (size_t i = 0; i < 16; i++)
@@ -296,7 +292,7 @@ static inline __attribute__((always_inline)) void pv_tile(const int rows, const 
     __mmask16 cols[PV_VECS];
 #pragma GCC unroll 4
     for (int c = 0; c < nv; c++)
-        cols[c] = lanes_mask(width > 16u * c ? width - 16u * c : 0);
+        cols[c] = el_first_lanes(width, 16u * c);
 #pragma GCC unroll 6
     for (int i = 0; i < rows; i++)
 #pragma GCC unroll 4
@@ -361,7 +357,7 @@ static float softmax_row(float *s, size_t n, float scale)
     for (size_t p = 0; p < panels; p++)
         for (size_t c = 0; c < KP; c += 16) {
             const size_t at = p * KP + c;
-            const __mmask16 k = lanes_mask(n > at ? n - at : 0);
+            const __mmask16 k = el_first_lanes(n, at);
             mx = _mm512_mask_max_ps(mx, k, mx, _mm512_load_ps(s + p * QB * KP + c));
         }
     /* scale > 0 (or 0 for the uniform case), so the largest score also
@@ -372,7 +368,7 @@ static float softmax_row(float *s, size_t n, float scale)
     for (size_t p = 0; p < panels; p++)
         for (size_t c = 0; c < KP; c += 16) {
             const size_t at = p * KP + c;
-            const __mmask16 k = lanes_mask(n > at ? n - at : 0);
+            const __mmask16 k = el_first_lanes(n, at);
             float *x = s + p * QB * KP + c;
             const __m512 arg = _mm512_max_ps(_mm512_fmsub_ps(_mm512_load_ps(x), sc, shift), lowest);
             const __m512 e = _mm512_maskz_mov_ps(k, el_exp512(arg));
