@@ -85,12 +85,21 @@ electra_status el_linear_arena_reserve(el_linear_arena *a, size_t bytes)
     if (!block)
         return el_nomem("reserving memory for packed weights");
     const uintptr_t start = ((uintptr_t)block + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-    *a = (el_linear_arena){block, (unsigned char *)start, (unsigned char *)start + bytes};
-#ifdef MADV_HUGEPAGE
-    /* Advice only: where it is refused, small pages do the same job. */
-    (void)madvise(a->next, bytes & ~(HUGE_PAGE - 1), MADV_HUGEPAGE);
-#endif
+    unsigned char *first = (unsigned char *)start;
+    *a = (el_linear_arena){block, first, first, first + bytes};
     return ELECTRA_OK;
+}
+
+void el_linear_arena_filled(el_linear_arena *a)
+{
+#ifdef MADV_HUGEPAGE
+    const size_t used = a->block ? (size_t)(a->next - a->start) : 0;
+    /* Advice only: where it is refused, small pages do the same job. */
+    if (used >= HUGE_PAGE)
+        (void)madvise(a->start, used & ~(HUGE_PAGE - 1), MADV_HUGEPAGE);
+#else
+    (void)a;
+#endif
 }
 
 void el_linear_arena_free(el_linear_arena *a)
@@ -98,7 +107,7 @@ void el_linear_arena_free(el_linear_arena *a)
     if (!a)
         return;
     el_free_aligned(a->block);
-    *a = (el_linear_arena){NULL, NULL, NULL};
+    *a = (el_linear_arena){NULL, NULL, NULL, NULL};
 }
 
 size_t el_linear_packed_bound(size_t in, size_t out)

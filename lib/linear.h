@@ -51,16 +51,23 @@ electra_status el_linear_init_precision(el_linear *l, const float *weight, const
                                         size_t in, size_t out, int kernels, int precision);
 /* One block that the packed weights of many linears (a model's) are
  * carved from: one allocation instead of one per linear, advised for huge
- * pages, so that loading takes a few dozen page faults instead of
- * thousands, and the kernels streaming the weights miss the TLB less. */
+ * pages once filled, so that the kernels streaming the weights miss the
+ * TLB less. */
 typedef struct el_linear_arena {
-    void *block;               /* el_malloc_aligned, NULL when none */
-    unsigned char *next, *end; /* the free space */
+    void *block;                      /* el_malloc_aligned, NULL when none */
+    unsigned char *start, *next, *end; /* the space (2 MB aligned), the free part */
 } el_linear_arena;
 
 /* Reserve at least `bytes`: an upper bound is fine, as untouched pages
  * take no memory. */
 electra_status el_linear_arena_reserve(el_linear_arena *a, size_t bytes);
+/* The packing is done: the filled part is advised for huge pages, which
+ * the kernel assembles in the background (khugepaged). Advised before,
+ * packing waited for them: on VMs whose host takes back free memory in
+ * 2 MB blocks (free page reporting), each huge page was a fault on the
+ * host, and a load after other programs had run took 80-2,000 ms
+ * instead of 30-40. */
+void el_linear_arena_filled(el_linear_arena *a);
 /* Free the block (after every linear packed in it is released). */
 void el_linear_arena_free(el_linear_arena *a);
 /* At least the bytes any kernel packs an (out, in) weight into (0 when

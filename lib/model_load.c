@@ -399,6 +399,8 @@ static electra_status bind_all(electra_model *m)
         s = bind_trunk(&b);
     if (!s)
         s = bind_head(&b);
+    if (!s)
+        el_linear_arena_filled(&m->packed);
     el_free(b.stacked);
     for (size_t i = 0; !s && i < b.n; i++) {
         const el_tensor *t = el_tensor_set_at(m->weights, i);
