@@ -87,6 +87,12 @@ typedef struct el_pretrain_options {
 
 void el_pretrain_options_default(el_pretrain_options *o);
 
+/* The model options (sizes, generator fractions, tie) of the pair an
+ * earlier run wrote to dir/generator and dir/discriminator; the other
+ * options of *o are left as they are. A pair of sizes el_pretrain_configs
+ * would not give is ELECTRA_ERR_CONFIG naming the difference. */
+electra_status el_pretrain_sizes_of(const char *dir, el_pretrain_options *o);
+
 /* The two models' configs for a vocabulary of vocab_size tokens whose
  * [PAD] is pad_id. Errors name the impossible setting. */
 electra_status el_pretrain_configs(const el_pretrain_options *o, int vocab_size, int32_t pad_id,

@@ -78,8 +78,9 @@ static void usage(FILE *out)
             "                       (the same continuation as a run never stopped)\n"
             "  --init DIR           start from the weights of DIR/generator and\n"
             "                       DIR/discriminator (an earlier run's --out, or the\n"
-            "                       bundled models/) instead of random ones: give the\n"
-            "                       --vocab and model options they were trained with.\n"
+            "                       bundled models/) instead of random ones, with their\n"
+            "                       sizes (model options given must agree) and, unless\n"
+            "                       --vocab says otherwise, DIR/discriminator/vocab.txt.\n"
             "                       The optimizer and schedule start afresh (continued\n"
             "                       pre-training, e.g. on text of a new domain). With\n"
             "                       --resume the checkpoint's weights are used instead\n"
@@ -89,12 +90,21 @@ static void usage(FILE *out)
             "to stdout. Exit status: 0 ok, 1 failure or interrupted, 2 usage.\n");
 }
 
+/* The model's options as given: -1 (counts) or 0 where not given. */
+struct model_options {
+    long long disc_hidden, disc_layers, disc_heads, emb, max_pos;
+    double gen_fraction, gen_layers;
+    int tie;
+};
+
 struct args {
     const char **corpus;
     size_t n_corpus;
     const char *vocab, *out, *eval, *init;
+    char *init_vocab; /* --vocab's default with --init */
     long long eval_batches, steps, warmup, save_every, stop_after, seed, threads;
     int resume;
+    struct model_options model;
     el_pretrain_options o;
 };
 
@@ -133,10 +143,11 @@ static int parse_number(const struct number_option *n, const char *text)
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-    long long disc_hidden = -1, disc_layers = -1, disc_heads = -1, emb = -1, max_pos = -1;
     long long batch = -1, seq = -1;
-    double dropout = -1, gen_fraction = 0, gen_layers = 0; /* 0: not given */
+    double dropout = -1;
     memset(a, 0, sizeof *a);
+    struct model_options *m = &a->model;
+    *m = (struct model_options){-1, -1, -1, -1, -1, 0, 0, 0};
     el_pretrain_options_default(&a->o);
     a->eval_batches = 8;
     a->steps = -1;
@@ -148,13 +159,13 @@ static int parse_args(int argc, char **argv, struct args *a)
         return cli_error(cmd, CLI_FAIL, "out of memory");
     const struct number_option numbers[] = {
         {"--eval-batches", 0, &a->eval_batches, NULL},
-        {"--disc-hidden", 0, &disc_hidden, NULL},
-        {"--disc-layers", 0, &disc_layers, NULL},
-        {"--disc-heads", 0, &disc_heads, NULL},
-        {"--embedding-size", 0, &emb, NULL},
-        {"--gen-fraction", 2, NULL, &gen_fraction},
-        {"--gen-layers", 2, NULL, &gen_layers},
-        {"--max-positions", 0, &max_pos, NULL},
+        {"--disc-hidden", 0, &m->disc_hidden, NULL},
+        {"--disc-layers", 0, &m->disc_layers, NULL},
+        {"--disc-heads", 0, &m->disc_heads, NULL},
+        {"--embedding-size", 0, &m->emb, NULL},
+        {"--gen-fraction", 2, NULL, &m->gen_fraction},
+        {"--gen-layers", 2, NULL, &m->gen_layers},
+        {"--max-positions", 0, &m->max_pos, NULL},
         {"--steps", 0, &a->steps, NULL},
         {"--batch", 0, &batch, NULL},
         {"--seq-len", 0, &seq, NULL},
@@ -179,7 +190,7 @@ static int parse_args(int argc, char **argv, struct args *a)
             continue;
         }
         if (!strcmp(s, "--tie-generator")) {
-            a->o.tie_generator = 1;
+            m->tie = 1;
             continue;
         }
         const char **file = !strcmp(s, "--vocab")  ? &a->vocab
@@ -204,29 +215,18 @@ static int parse_args(int argc, char **argv, struct args *a)
         else if (parse_number(num, v) != CLI_OK)
             return CLI_USAGE;
     }
-    if (!a->n_corpus || !a->vocab || !a->out || a->steps < 1)
+    if (!a->n_corpus || (!a->vocab && !a->init) || !a->out || a->steps < 1)
         return cli_error(cmd, CLI_USAGE,
-                         "give --corpus FILE, --vocab FILE, --out DIR and --steps N (see --help)");
+                         "give --corpus FILE, --vocab FILE (or --init DIR), --out DIR and --steps N "
+                         "(see --help)");
     if (a->threads < 1 || a->threads > 1024)
         return cli_error(cmd, CLI_USAGE, "--threads wants a number from 1 to 1024");
     if (a->steps > 1000000000 || batch == 0 || seq == 0)
         return cli_error(cmd, CLI_USAGE, "--steps, --batch and --seq-len must be positive");
-    /* The model's sizes are checked by the library, which names the
-     * impossible one; here only the int range. */
-    long long *ints[] = {&disc_hidden, &disc_layers, &disc_heads, &emb, &max_pos};
-    int *dst[] = {&a->o.disc_hidden, &a->o.disc_layers, &a->o.disc_heads, &a->o.embedding_size,
-                  &a->o.max_positions};
-    for (size_t k = 0; k < 5; k++)
-        if (*ints[k] >= 0)
-            *dst[k] = *ints[k] > 1 << 24 ? 1 << 24 : (int)*ints[k];
-    if (a->o.tie_generator && (gen_fraction > 0 || gen_layers > 0))
+    if (m->tie && (m->gen_fraction > 0 || m->gen_layers > 0))
         return cli_error(cmd, CLI_USAGE,
                          "--tie-generator gives the generator the discriminator's encoder: "
                          "--gen-fraction and --gen-layers do not apply");
-    if (gen_fraction > 0)
-        a->o.gen_fraction = gen_fraction;
-    if (gen_layers > 0)
-        a->o.gen_layer_fraction = gen_layers;
     if (batch > 0)
         a->o.batch = (size_t)batch;
     if (seq > 0)
@@ -266,6 +266,106 @@ static char *join(const char *dir, const char *name)
     if (p)
         snprintf(p, n, "%s/%s", dir, name);
     return p;
+}
+
+/* The model options given, into a->o. The library checks the sizes and
+ * names an impossible one; here only the int range. */
+static void take_given_sizes(struct args *a)
+{
+    const struct model_options *m = &a->model;
+    const long long given[] = {m->disc_hidden, m->disc_layers, m->disc_heads, m->emb, m->max_pos};
+    int *dst[] = {&a->o.disc_hidden, &a->o.disc_layers, &a->o.disc_heads, &a->o.embedding_size,
+                  &a->o.max_positions};
+    for (size_t k = 0; k < sizeof given / sizeof given[0]; k++)
+        if (given[k] >= 0)
+            *dst[k] = given[k] > 1 << 24 ? 1 << 24 : (int)given[k];
+    a->o.tie_generator = m->tie;
+    if (m->gen_fraction > 0)
+        a->o.gen_fraction = m->gen_fraction;
+    if (m->gen_layers > 0)
+        a->o.gen_layer_fraction = m->gen_layers;
+}
+
+/* The generator options given, against the generator of --init's DIR. */
+static int check_given_generator(const struct args *a)
+{
+    const struct model_options *m = &a->model;
+    const el_pretrain_options *o = &a->o;
+    if (o->tie_generator && (m->gen_fraction > 0 || m->gen_layers > 0))
+        return cli_error(cmd, CLI_USAGE,
+                         "--gen-fraction and --gen-layers: the generator in %s is tied to the "
+                         "discriminator",
+                         a->init);
+    if (m->tie && !o->tie_generator)
+        return cli_error(cmd, CLI_USAGE,
+                         "--tie-generator: the generator in %s is not tied to the discriminator",
+                         a->init);
+    const long gH = lround(o->gen_fraction * o->disc_hidden);
+    const long gL = lround(o->gen_layer_fraction * o->disc_layers);
+    if (m->gen_fraction > 0 && lround(m->gen_fraction * o->disc_hidden) != gH)
+        return cli_error(cmd, CLI_USAGE, "--gen-fraction %g: the generator in %s is %ld wide",
+                         m->gen_fraction, a->init, gH);
+    if (m->gen_layers > 0 && lround(m->gen_layers * o->disc_layers) != gL)
+        return cli_error(cmd, CLI_USAGE, "--gen-layers %g: the generator in %s has %ld layers",
+                         m->gen_layers, a->init, gL);
+    return CLI_OK;
+}
+
+/* With --init the model is DIR's: its sizes come from there, and a model
+ * option given must agree with them. */
+static int take_init_sizes(struct args *a)
+{
+    const struct model_options *m = &a->model;
+    el_pretrain_options *o = &a->o;
+    electra_status s = el_pretrain_sizes_of(a->init, o);
+    if (s)
+        return cli_status_error(cmd, s, NULL);
+    const struct {
+        const char *name;
+        long long given;
+        int theirs;
+    } sizes[] = {{"--disc-hidden", m->disc_hidden, o->disc_hidden},
+                 {"--disc-layers", m->disc_layers, o->disc_layers},
+                 {"--disc-heads", m->disc_heads, o->disc_heads},
+                 {"--embedding-size", m->emb, o->embedding_size},
+                 {"--max-positions", m->max_pos, o->max_positions}};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+        if (sizes[k].given >= 0 && sizes[k].given != sizes[k].theirs)
+            return cli_error(cmd, CLI_USAGE, "%s %lld: the models in %s have %d", sizes[k].name,
+                             sizes[k].given, a->init, sizes[k].theirs);
+    int rc = check_given_generator(a);
+    if (rc)
+        return rc;
+    fprintf(stderr,
+            "electra pretrain: the sizes of %s: discriminator hidden %d, %d layers, %d heads, "
+            "embeddings %d, %d positions; generator ",
+            a->init, o->disc_hidden, o->disc_layers, o->disc_heads, o->embedding_size,
+            o->max_positions);
+    if (o->tie_generator)
+        fprintf(stderr, "tied to the discriminator\n");
+    else
+        fprintf(stderr, "hidden %ld, %ld layers\n", lround(o->gen_fraction * o->disc_hidden),
+                lround(o->gen_layer_fraction * o->disc_layers));
+    return CLI_OK;
+}
+
+/* The model's options: as given, or with --init those of DIR's models
+ * (and DIR's vocabulary unless --vocab says otherwise). */
+static int take_model_options(struct args *a)
+{
+    if (!a->init) {
+        take_given_sizes(a);
+        return CLI_OK;
+    }
+    if (!a->vocab) {
+        char *disc = join(a->init, "discriminator");
+        a->init_vocab = disc ? join(disc, "vocab.txt") : NULL;
+        free(disc);
+        if (!a->init_vocab)
+            return cli_error(cmd, CLI_FAIL, "out of memory");
+        a->vocab = a->init_vocab;
+    }
+    return take_init_sizes(a);
 }
 
 /* Remove a directory of files and directories of files (a checkpoint). */
@@ -767,6 +867,8 @@ static int run(int argc, char **argv)
         free(r.a.corpus);
         return CLI_OK; /* --help */
     }
+    if (rc == CLI_OK)
+        rc = take_model_options(&r.a);
     double t0 = now_seconds(), busy = 0;
     long steps_run = 0;
     int stopped = 0;
@@ -788,6 +890,7 @@ static int run(int argc, char **argv)
     free(r.tokenizer_dir);
     free(r.metrics_path);
     free(r.a.corpus);
+    free(r.a.init_vocab);
     return rc;
 }
 

@@ -3,12 +3,14 @@
  * tied), the combined loss and the shared
  * embeddings' gradient (against each model run alone), data-parallel
  * steps against one thread, bit-exact resume,
- * the exported model directories, error paths, and that it learns. */
+ * the exported model directories and their sizes read back, error
+ * paths, and that it learns. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pretrain.h"
@@ -412,6 +414,68 @@ START_TEST(test_resume_exact)
 }
 END_TEST
 
+/* el_pretrain_sizes_of(dir) gives back the options that made the pair
+ * in dir: the same two configs, tied or not. */
+static void assert_sizes_read_back(const char *dir, const el_pretrain_options *o)
+{
+    el_pretrain_options back;
+    el_pretrain_options_default(&back);
+    back.seq_len = o->seq_len; /* not a model option: not read back */
+    ck_assert_int_eq(el_pretrain_sizes_of(dir, &back), ELECTRA_OK);
+    ck_assert_int_eq(back.tie_generator, o->tie_generator);
+    el_config want[2], got[2];
+    ck_assert_int_eq(el_pretrain_configs(o, TEST_VOCAB, 0, &want[0], &want[1]), ELECTRA_OK);
+    ck_assert_int_eq(el_pretrain_configs(&back, TEST_VOCAB, 0, &got[0], &got[1]), ELECTRA_OK);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(got[i].embedding_size, want[i].embedding_size);
+        ck_assert_int_eq(got[i].hidden_size, want[i].hidden_size);
+        ck_assert_int_eq(got[i].num_layers, want[i].num_layers);
+        ck_assert_int_eq(got[i].num_heads, want[i].num_heads);
+        ck_assert_int_eq(got[i].max_positions, want[i].max_positions);
+        el_config_free(&want[i]);
+        el_config_free(&got[i]);
+    }
+}
+
+/* An untied generator as wide and deep as the discriminator is not taken
+ * for a tied one; a pair that is not a generator and a discriminator,
+ * or no pair, is refused. */
+START_TEST(test_sizes_of)
+{
+    el_pretrain_options o;
+    test_pretrain_options(&o);
+    o.disc_heads = 1; /* the generator's rule gives 32 / 64 -> 1 head too */
+    o.gen_fraction = 1.0;
+    electra_tokenizer *tok = test_tokenizer();
+    el_pretrain_data *data = test_pretrain_data(tok, &o);
+    el_pretrainer *p;
+    ck_assert_int_eq(el_pretrainer_create(&o, tok, data, &p), ELECTRA_OK);
+    const char *tmp = make_temp_dir("pretrain-sizes");
+    char out[4200], swapped[4200], link[4400], target[4400];
+    snprintf(out, sizeof out, "%s/out", tmp);
+    ck_assert_int_eq(el_pretrainer_export(p, out, NULL), ELECTRA_OK);
+    assert_sizes_read_back(out, &o);
+
+    snprintf(swapped, sizeof swapped, "%s/swapped", tmp);
+    ck_assert_int_eq(mkdir(swapped, 0777), 0);
+    const char *names[2][2] = {{"generator", "discriminator"}, {"discriminator", "generator"}};
+    for (int i = 0; i < 2; i++) {
+        snprintf(link, sizeof link, "%s/%s", swapped, names[i][0]);
+        snprintf(target, sizeof target, "%s/%s", out, names[i][1]);
+        ck_assert_int_eq(symlink(target, link), 0);
+    }
+    el_pretrain_options back = o;
+    ck_assert_int_eq(el_pretrain_sizes_of(swapped, &back), ELECTRA_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(electra_last_error(), "is not an ElectraForPreTraining"));
+    ck_assert_int_eq(el_pretrain_sizes_of("/nonexistent/run", &back), ELECTRA_ERR_IO);
+    ck_assert_int_eq(el_pretrain_sizes_of(NULL, &back), ELECTRA_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(el_pretrain_sizes_of(out, NULL), ELECTRA_ERR_INVALID_ARGUMENT);
+    el_pretrainer_free(p);
+    el_pretrain_data_free(data);
+    electra_tokenizer_free(tok);
+}
+END_TEST
+
 /* A new run started from an exported pair has its weights and a fresh
  * optimizer; a run of other shapes, or one already under way, is refused
  * and keeps its own weights. */
@@ -430,6 +494,7 @@ START_TEST(test_init_from)
     char out[4200];
     snprintf(out, sizeof out, "%s/out", make_temp_dir("pretrain-init"));
     ck_assert_int_eq(el_pretrainer_export(p, out, NULL), ELECTRA_OK);
+    assert_sizes_read_back(out, &o);
     float *trained, *m, *v, *fresh, *m2, *v2;
     size_t n, n2;
     snapshot(p, &trained, &m, &v, &n);
@@ -816,6 +881,7 @@ Suite *make_pretrain_suite(void)
     tcase_add_loop_test(tc, test_resume_exact, 0, 4);
     tcase_add_loop_test(tc, test_init_from, 0, 2);
     tcase_add_test(tc, test_export);
+    tcase_add_test(tc, test_sizes_of);
     tcase_add_loop_test(tc, test_errors, 0, 2);
     tcase_add_loop_test(tc, test_data_parallel_matches, 0, 2);
     tcase_add_test(tc, test_disc_init_replaced);

@@ -68,7 +68,7 @@ check "metrics: one line per step" [ "$(wc -l < "$tmp/b/metrics.tsv")" -eq 9 ]
 
 # A tied generator: the discriminator's encoder (its sizes) and an MLM head.
 # shellcheck disable=SC2086
-"$electra" pretrain $base --tie-generator --steps 3 --out "$tmp/t" > /dev/null 2> "$tmp/t.err"
+"$electra" pretrain $base --tie-generator --steps 3 --out "$tmp/t" > "$tmp/t.json" 2> "$tmp/t.err"
 check "tied pretrain exits 0" [ $? -eq 0 ]
 check "tied generator has the discriminator's width" \
     grep -q '"hidden_size": *32' "$tmp/t/generator/config.json"
@@ -94,8 +94,30 @@ check "--init: the weights move" [ "$(status cmp "$tmp/a/discriminator/model.saf
 for m in generator discriminator; do
     check "--init starts from a's $m" cmp -s "$tmp/a/$m/model.safetensors" "$tmp/z/$m/model.safetensors"
 done
+# --init takes the sizes and the vocabulary of DIR's models; model options
+# given must agree with them.
+train_opts="--corpus $tmp/more.txt --steps 2 --batch 4 --seq-len 32 --warmup 1"
 # shellcheck disable=SC2086
-check "--init of another size (1)" [ "$(status "$electra" pretrain $base --tie-generator --init "$tmp/a" --steps 3 --out "$tmp/e")" -eq 1 ]
+"$electra" pretrain $train_opts --init "$tmp/a" --out "$tmp/s" > /dev/null 2> "$tmp/s.err"
+check "--init alone exits 0" [ $? -eq 0 ]
+check "--init alone: a's discriminator" grep -q '"hidden_size": *32' "$tmp/s/discriminator/config.json"
+check "--init alone: a's generator" grep -q '"hidden_size": *16' "$tmp/s/generator/config.json"
+check "--init alone: a's vocabulary" cmp -s "$tmp/vocab.txt" "$tmp/s/tokenizer/vocab.txt"
+check "--init says the sizes" grep -q "hidden 32, 2 layers, 2 heads, embeddings 16, 64 positions; generator hidden 16, 2 layers" "$tmp/s.err"
+# shellcheck disable=SC2086
+"$electra" pretrain $train_opts --init "$tmp/t" --out "$tmp/u" > "$tmp/u.json" 2> "$tmp/u.err"
+check "--init of a tied pair exits 0" [ $? -eq 0 ]
+check "--init: a tied generator stays tied" grep -q "generator tied to the discriminator" "$tmp/u.err"
+check "--init: tied, as many parameters" [ "$(grep -o '"total":[0-9]*' "$tmp/u.json")" = \
+    "$(grep -o '"total":[0-9]*' "$tmp/t.json")" ]
+# shellcheck disable=SC2086
+check "--init and the same sizes given (0)" [ "$(status "$electra" pretrain $small --init "$tmp/a" --steps 3 --out "$tmp/e")" -eq 0 ]
+# shellcheck disable=SC2086
+check "--init and another width (2)" [ "$(status "$electra" pretrain $train_opts --disc-hidden 64 --init "$tmp/a" --out "$tmp/e")" -eq 2 ]
+# shellcheck disable=SC2086
+check "--init: --tie-generator on an untied pair (2)" [ "$(status "$electra" pretrain $train_opts --tie-generator --init "$tmp/a" --out "$tmp/e")" -eq 2 ]
+# shellcheck disable=SC2086
+check "--init: --gen-fraction on a tied pair (2)" [ "$(status "$electra" pretrain $train_opts --gen-fraction 0.5 --init "$tmp/t" --out "$tmp/e")" -eq 2 ]
 sed '$ s/$/x/' "$tmp/vocab.txt" > "$tmp/vocab2.txt" # the same size, one word other
 # shellcheck disable=SC2086
 check "--init with another vocabulary (2)" [ "$(status "$electra" pretrain $small --vocab "$tmp/vocab2.txt" --init "$tmp/a" --steps 3 --out "$tmp/e")" -eq 2 ]
