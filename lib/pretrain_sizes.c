@@ -12,14 +12,12 @@
 #include "mapped_file.h"
 #include "pretrain.h"
 #include "tensor_set.h"
+#include "train_params.h"
 
-static electra_status load_config(const char *dir, const char *name, int head, el_config *c)
+static electra_status load_config(const char *dir, const char *name, el_config *c)
 {
     char *sub = el_path_join(dir, name);
     electra_status s = sub ? el_config_load(sub, c) : el_nomem("reading a config");
-    if (!s && c->head != head)
-        s = el_fail(ELECTRA_ERR_CONFIG, "%s/config.json is not an %s", sub,
-                    el_head_architecture(head));
     el_free(sub);
     return s;
 }
@@ -84,21 +82,18 @@ static electra_status check_rules(const char *dir, const el_config *c, const cha
 static electra_status sizes_of(const char *dir, const el_config *disc, const el_config *gen,
                                el_pretrain_options *o)
 {
-    if (gen->embedding_size != disc->embedding_size || gen->max_positions != disc->max_positions)
-        return el_fail(ELECTRA_ERR_CONFIG,
-                       "%s: the generator's embeddings (%d wide, %d positions) are not the "
-                       "discriminator's (%d, %d), which pre-training shares",
-                       dir, gen->embedding_size, gen->max_positions, disc->embedding_size,
-                       disc->max_positions);
+    electra_status s = el_pretraining_pair_check(disc, gen);
+    if (s)
+        return el_fail_context(s, "%s", dir);
     int tied = 0;
     if (gen->hidden_size == disc->hidden_size && gen->num_layers == disc->num_layers &&
         gen->num_heads == disc->num_heads) {
-        electra_status s = encoders_equal(dir, &tied);
+        s = encoders_equal(dir, &tied);
         if (s)
             return s;
     }
     const int gH = gen->hidden_size;
-    electra_status s = check_rules(dir, disc, "discriminator", disc->num_heads);
+    s = check_rules(dir, disc, "discriminator", disc->num_heads);
     if (!s)
         s = check_rules(dir, gen, "generator", tied ? disc->num_heads : (gH / 64 > 1 ? gH / 64 : 1));
     if (s)
@@ -122,9 +117,9 @@ electra_status el_pretrain_sizes_of(const char *dir, el_pretrain_options *o)
     el_config disc, gen;
     memset(&disc, 0, sizeof disc);
     memset(&gen, 0, sizeof gen);
-    electra_status s = load_config(dir, "discriminator", ELECTRA_HEAD_PRETRAINING, &disc);
+    electra_status s = load_config(dir, "discriminator", &disc);
     if (!s)
-        s = load_config(dir, "generator", ELECTRA_HEAD_MASKED_LM, &gen);
+        s = load_config(dir, "generator", &gen);
     if (!s)
         s = sizes_of(dir, &disc, &gen, o);
     el_config_free(&disc);

@@ -364,9 +364,7 @@ electra_status el_param_store_init(const el_config *cfg, double initializer_rang
     return ELECTRA_OK;
 }
 
-/* What the two models of a pre-training pair must agree on to share
- * their embeddings. */
-static electra_status check_pair(const el_config *disc, const el_config *gen)
+electra_status el_pretraining_pair_check(const el_config *disc, const el_config *gen)
 {
     if (disc->head != ELECTRA_HEAD_PRETRAINING || gen->head != ELECTRA_HEAD_MASKED_LM)
         return el_fail(ELECTRA_ERR_CONFIG,
@@ -435,7 +433,7 @@ static electra_status build_pair(const el_config *disc, const el_config *gen, in
                                  float *values, el_param_store **joint,
                                  el_param_store **gen_view, el_param_store **disc_view)
 {
-    electra_status st = check_pair(disc, gen);
+    electra_status st = el_pretraining_pair_check(disc, gen);
     if (st || (tied && (st = check_tied(disc, gen))))
         return st;
     el_param_store *s = NULL, *g = NULL, *d = NULL;

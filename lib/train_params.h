@@ -95,6 +95,12 @@ electra_status el_param_store_init(const el_config *cfg, double initializer_rang
                                    uint64_t seed, el_param_store **out);
 void el_param_store_free(el_param_store *store);
 
+/* What the two models of a pre-training pair must be to share their
+ * embeddings: an ElectraForPreTraining and an ElectraForMaskedLM that
+ * agree on vocab_size, embedding_size, max_position_embeddings,
+ * type_vocab_size, pad_token_id and layer_norm_eps. */
+electra_status el_pretraining_pair_check(const el_config *disc, const el_config *gen);
+
 /* ELECTRA pre-training's two models (google-research/electra's
  * run_pretraining.py): a discriminator (disc: ElectraForPreTraining) and
  * a generator (gen: ElectraForMaskedLM) sharing one word, position and
