@@ -16,7 +16,8 @@
 # bench/eval_pretrained program), POS_EPOCHS (2), POS_LR (2e-3),
 # POS_LAYER_DECAY (0.8), SPAM_EPOCHS (3), SPAM_LR (1e-3),
 # SPAM_LAYER_DECAY (1, none), EVAL_SEEDS ("42": one pair of runs per seed
-# per task, and the mean when there are several), EVAL_ROWS (2000).
+# per task, and the mean, median and spread when there are several),
+# EVAL_ROWS (2000).
 set -eu
 
 models=${1:-models}
@@ -47,17 +48,22 @@ finetune() {
         > "$out.json" 2> "$out.log" || { tail -3 "$out.log" >&2; return 1; }
 }
 # score DATA INIT SEEDS: the last epoch's main metric on the test split,
-# for each seed, then their mean when there are several.
+# for each seed, then, when there are several, their mean, median (what
+# google-research/electra reports: fine-tuning varies much from seed to
+# seed) and standard deviation.
 score() {
     python3 -c '
-import json, sys
+import json, statistics, sys
 work, data, init = sys.argv[1:4]
 scores = []
 for seed in sys.argv[4:]:
     e = json.load(open("%s/%s-%s-%s/metrics.json" % (work, data, init, seed)))["epochs"][-1]
     scores.append(e[e["main_metric"]])
 text = " ".join("%.4f" % x for x in scores)
-print(text if len(scores) == 1 else "%s (mean %.4f)" % (text, sum(scores) / len(scores)))
+if len(scores) > 1:
+    text += " (mean %.4f, median %.4f, sd %.4f)" % (
+        statistics.mean(scores), statistics.median(scores), statistics.stdev(scores))
+print(text)
 ' "$work" "$@"
 }
 
