@@ -51,6 +51,7 @@
 #include "error.h"
 #include "pretrain_data.h"
 #include "pretrain_mask.h"
+#include "tensor_set.h"
 #include "trainer.h"
 
 typedef struct el_pretrain_options {
@@ -195,6 +196,9 @@ electra_status el_pretrainer_resume(el_pretrainer *p, const char *dir);
  * pre-training, e.g. on text of a new domain). Fails, changing nothing,
  * on missing files or other shapes. */
 electra_status el_pretrainer_init_from(el_pretrainer *p, const char *dir);
+/* dir/name/model.safetensors (name "generator" or "discriminator") read
+ * into a new *set, which the caller frees, also when this fails. */
+electra_status el_pretrain_read_model(const char *dir, const char *name, el_tensor_set **set);
 /* The two models as Hugging Face directories: out/generator
  * (ElectraForMaskedLM) and out/discriminator (ElectraForPreTraining). */
 electra_status el_pretrainer_export(el_pretrainer *p, const char *out,

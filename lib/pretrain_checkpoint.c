@@ -182,29 +182,32 @@ static electra_status check_state(const el_pretrainer *p, const struct saved_sta
     return ELECTRA_OK;
 }
 
-/* The F32 tensor of set for each parameter of view, shapes checked. */
+/* The F32 tensor of set, read from dir/name, for each parameter of view,
+ * shapes checked. */
 static electra_status match_weights(const el_param_store *view, const el_tensor_set *set,
-                                    const char *path, const el_tensor **found)
+                                    const char *dir, const char *name, const el_tensor **found)
 {
     for (size_t i = 0; i < view->n_params; i++) {
         const el_param *p = &view->params[i];
         const el_tensor *t = el_tensor_set_find(set, p->name);
         if (!t)
-            return el_fail(ELECTRA_ERR_MISSING_TENSOR, "%s lacks tensor %s", path, p->name);
+            return el_fail(ELECTRA_ERR_MISSING_TENSOR, "%s/%s/model.safetensors lacks tensor %s",
+                           dir, name, p->name);
         int ok = t->dtype == EL_DTYPE_F32 && t->ndim == p->ndim &&
                  t->nbytes == p->count * sizeof(float);
         for (int d = 0; ok && d < p->ndim; d++)
             ok = t->shape[d] == (int64_t)p->shape[d];
         if (!ok)
             return el_fail(ELECTRA_ERR_SHAPE,
-                           "%s: tensor %s is not F32 of this run's shape (another model size?)",
-                           path, p->name);
+                           "%s/%s/model.safetensors: tensor %s is not F32 of this run's shape "
+                           "(another model size?)",
+                           dir, name, p->name);
         found[i] = t;
     }
     if (el_tensor_set_count(set) != view->n_params)
         return el_fail(ELECTRA_ERR_UNEXPECTED_TENSOR,
-                       "%s has %zu tensors, this run's model %zu", path,
-                       el_tensor_set_count(set), view->n_params);
+                       "%s/%s/model.safetensors has %zu tensors, this run's model %zu", dir,
+                       name, el_tensor_set_count(set), view->n_params);
     return ELECTRA_OK;
 }
 
@@ -213,20 +216,26 @@ struct loaded_model {
     const el_tensor **found;
 };
 
-static electra_status load_model(const el_param_store *view, const char *dir, const char *name,
-                                 struct loaded_model *m)
+electra_status el_pretrain_read_model(const char *dir, const char *name, el_tensor_set **set)
 {
     char *sub = el_path_join(dir, name);
     char *path = sub ? el_path_join(sub, "model.safetensors") : NULL;
-    m->found = el_calloc(view->n_params, sizeof *m->found);
-    electra_status s = path && m->found ? el_tensor_set_create(&m->set)
-                                        : el_nomem("reading a checkpoint");
+    electra_status s = path ? el_tensor_set_create(set) : el_nomem("reading a model");
     if (!s)
-        s = el_load_safetensors(m->set, path);
-    if (!s)
-        s = match_weights(view, m->set, path, m->found);
+        s = el_load_safetensors(*set, path);
     el_free(path);
     el_free(sub);
+    return s;
+}
+
+static electra_status load_model(const el_param_store *view, const char *dir, const char *name,
+                                 struct loaded_model *m)
+{
+    m->found = el_calloc(view->n_params, sizeof *m->found);
+    electra_status s = m->found ? el_pretrain_read_model(dir, name, &m->set)
+                                : el_nomem("reading a checkpoint");
+    if (!s)
+        s = match_weights(view, m->set, dir, name, m->found);
     return s;
 }
 

@@ -22,18 +22,6 @@ static electra_status load_config(const char *dir, const char *name, el_config *
     return s;
 }
 
-static electra_status load_weights(const char *dir, const char *name, el_tensor_set **set)
-{
-    char *sub = el_path_join(dir, name);
-    char *path = sub ? el_path_join(sub, "model.safetensors") : NULL;
-    electra_status s = path ? el_tensor_set_create(set) : el_nomem("reading weights");
-    if (!s)
-        s = el_load_safetensors(*set, path);
-    el_free(path);
-    el_free(sub);
-    return s;
-}
-
 static int same_tensor(const el_tensor *a, const el_tensor *b)
 {
     return b && a->dtype == b->dtype && a->ndim == b->ndim &&
@@ -46,9 +34,9 @@ static int same_tensor(const el_tensor *a, const el_tensor *b)
 static electra_status encoders_equal(const char *dir, int *equal)
 {
     el_tensor_set *gen = NULL, *disc = NULL;
-    electra_status s = load_weights(dir, "generator", &gen);
+    electra_status s = el_pretrain_read_model(dir, "generator", &gen);
     if (!s)
-        s = load_weights(dir, "discriminator", &disc);
+        s = el_pretrain_read_model(dir, "discriminator", &disc);
     static const char prefix[] = "electra.encoder.";
     size_t compared = 0;
     *equal = !s;
@@ -65,18 +53,35 @@ static electra_status encoders_equal(const char *dir, int *equal)
     return s;
 }
 
-/* The sizes el_pretrain_configs would give, checked against a config
- * read back: anything else is not a pair this library pre-trained. */
-static electra_status check_rules(const char *dir, const el_config *c, const char *name, int heads)
+/* What el_pretrain_configs gives for sizes, against the configs read
+ * back: anything else is not a pair this library pre-trained. */
+static electra_status check_derivable(const char *dir, const el_config *disc, const el_config *gen,
+                                      const el_pretrain_options *sizes)
 {
-    if (c->num_heads != heads || c->intermediate_size != 4 * c->hidden_size ||
-        c->hidden_act != EL_ACT_GELU)
-        return el_fail(ELECTRA_ERR_CONFIG,
-                       "%s/%s: %d heads, FFN %d, %s: not sizes electra pretrain gives (heads %d, "
-                       "FFN 4 x hidden %d, gelu)",
-                       dir, name, c->num_heads, c->intermediate_size, c->hidden_act_name, heads,
-                       c->hidden_size);
-    return ELECTRA_OK;
+    el_pretrain_options o = *sizes;
+    o.seq_len = (size_t)o.max_positions; /* a run's option, not a size: any valid one */
+    el_config want[2];
+    electra_status s =
+        el_pretrain_configs(&o, disc->vocab_size, disc->pad_token_id, &want[0], &want[1]);
+    if (s)
+        return el_fail_context(s, "%s", dir);
+    const el_config *got[2] = {disc, gen};
+    static const char *const names[2] = {"discriminator", "generator"};
+    for (int i = 0; !s && i < 2; i++) {
+        const el_config *c = got[i], *w = &want[i];
+        if (c->hidden_size != w->hidden_size || c->num_layers != w->num_layers ||
+            c->num_heads != w->num_heads || c->intermediate_size != w->intermediate_size ||
+            c->hidden_act != w->hidden_act)
+            s = el_fail(ELECTRA_ERR_CONFIG,
+                        "%s/%s: hidden %d, %d layers, %d heads, FFN %d, %s: electra pretrain "
+                        "gives hidden %d, %d layers, %d heads, FFN %d, %s",
+                        dir, names[i], c->hidden_size, c->num_layers, c->num_heads,
+                        c->intermediate_size, c->hidden_act_name, w->hidden_size, w->num_layers,
+                        w->num_heads, w->intermediate_size, w->hidden_act_name);
+    }
+    el_config_free(&want[0]);
+    el_config_free(&want[1]);
+    return s;
 }
 
 static electra_status sizes_of(const char *dir, const el_config *disc, const el_config *gen,
@@ -92,22 +97,20 @@ static electra_status sizes_of(const char *dir, const el_config *disc, const el_
         if (s)
             return s;
     }
-    const int gH = gen->hidden_size;
-    s = check_rules(dir, disc, "discriminator", disc->num_heads);
+    el_pretrain_options sizes = *o;
+    sizes.embedding_size = disc->embedding_size;
+    sizes.disc_hidden = disc->hidden_size;
+    sizes.disc_layers = disc->num_layers;
+    sizes.disc_heads = disc->num_heads;
+    sizes.max_positions = disc->max_positions;
+    sizes.tie_generator = tied;
+    /* lround(f H) in el_pretrain_configs gives back the generator's sizes */
+    sizes.gen_fraction = (double)gen->hidden_size / disc->hidden_size;
+    sizes.gen_layer_fraction = (double)gen->num_layers / disc->num_layers;
+    s = check_derivable(dir, disc, gen, &sizes);
     if (!s)
-        s = check_rules(dir, gen, "generator", tied ? disc->num_heads : (gH / 64 > 1 ? gH / 64 : 1));
-    if (s)
-        return s;
-    o->embedding_size = disc->embedding_size;
-    o->disc_hidden = disc->hidden_size;
-    o->disc_layers = disc->num_layers;
-    o->disc_heads = disc->num_heads;
-    o->max_positions = disc->max_positions;
-    o->tie_generator = tied;
-    /* lround(f H) in el_pretrain_configs gives back gH exactly */
-    o->gen_fraction = (double)gH / disc->hidden_size;
-    o->gen_layer_fraction = (double)gen->num_layers / disc->num_layers;
-    return ELECTRA_OK;
+        *o = sizes;
+    return s;
 }
 
 electra_status el_pretrain_sizes_of(const char *dir, el_pretrain_options *o)

@@ -5,6 +5,7 @@
  * steps against one thread, bit-exact resume,
  * the exported model directories and their sizes read back, error
  * paths, and that it learns. */
+#include <cJSON.h>
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -437,6 +438,42 @@ static void assert_sizes_read_back(const char *dir, const el_pretrain_options *o
     }
 }
 
+/* tmp/odd: out's pair with the discriminator's feed-forward width
+ * changed in its config.json, which electra pretrain would not give. */
+static void assert_odd_ffn_refused(const char *tmp, const char *out)
+{
+    char odd[4200], disc[4300], path[4400], target[4400];
+    snprintf(odd, sizeof odd, "%s/odd", tmp);
+    snprintf(disc, sizeof disc, "%s/discriminator", odd);
+    ck_assert_int_eq(mkdir(odd, 0777), 0);
+    ck_assert_int_eq(mkdir(disc, 0777), 0);
+    snprintf(path, sizeof path, "%s/generator", odd);
+    snprintf(target, sizeof target, "%s/generator", out);
+    ck_assert_int_eq(symlink(target, path), 0);
+    snprintf(path, sizeof path, "%s/model.safetensors", disc);
+    snprintf(target, sizeof target, "%s/discriminator/model.safetensors", out);
+    ck_assert_int_eq(symlink(target, path), 0);
+    snprintf(target, sizeof target, "%s/discriminator/config.json", out);
+    char *text = read_file(target, NULL);
+    cJSON *cfg = text ? cJSON_Parse(text) : NULL;
+    ck_assert_ptr_nonnull(cfg);
+    cJSON_ReplaceItemInObject(cfg, "intermediate_size", cJSON_CreateNumber(100));
+    char *edited = cJSON_Print(cfg);
+    snprintf(path, sizeof path, "%s/config.json", disc);
+    FILE *f = fopen(path, "w");
+    ck_assert(f && fputs(edited, f) >= 0 && fclose(f) == 0);
+    el_pretrain_options o;
+    el_pretrain_options_default(&o);
+    ck_assert_int_eq(el_pretrain_sizes_of(odd, &o), ELECTRA_ERR_CONFIG);
+    ck_assert_msg(strstr(electra_last_error(), "odd/discriminator: hidden 32, 2 layers, 1 heads, "
+                                               "FFN 100, gelu: electra pretrain gives hidden 32, "
+                                               "2 layers, 1 heads, FFN 128"),
+                  "%s", electra_last_error());
+    free(edited);
+    cJSON_Delete(cfg);
+    free(text);
+}
+
 /* An untied generator as wide and deep as the discriminator is not taken
  * for a tied one; a pair that is not a generator and a discriminator,
  * or no pair, is refused. */
@@ -467,6 +504,7 @@ START_TEST(test_sizes_of)
     el_pretrain_options back = o;
     ck_assert_int_eq(el_pretrain_sizes_of(swapped, &back), ELECTRA_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(electra_last_error(), "swapped: a pre-training pair is an ElectraForPreTraining"));
+    assert_odd_ffn_refused(tmp, out);
     ck_assert_int_eq(el_pretrain_sizes_of("/nonexistent/run", &back), ELECTRA_ERR_IO);
     ck_assert_int_eq(el_pretrain_sizes_of(NULL, &back), ELECTRA_ERR_INVALID_ARGUMENT);
     ck_assert_int_eq(el_pretrain_sizes_of(out, NULL), ELECTRA_ERR_INVALID_ARGUMENT);
@@ -533,6 +571,8 @@ START_TEST(test_init_from)
     memcpy(before, p->gen_view->value, total * sizeof(float));
     ck_assert_int_eq(el_pretrainer_init_from(p, out), ELECTRA_ERR_SHAPE);
     ck_assert_ptr_nonnull(strstr(el_pretrainer_last_error(p), "starting from"));
+    ck_assert_msg(strstr(el_pretrainer_last_error(p), "/model.safetensors: tensor"), "%s",
+                  el_pretrainer_last_error(p));
     ck_assert_int_eq(el_pretrainer_init_from(p, "/nonexistent/run"), ELECTRA_ERR_IO);
     ck_assert_mem_eq(before, p->gen_view->value, total * sizeof(float));
     free(before);
