@@ -10,7 +10,9 @@ tokens (no segment pairs, token type 0).
 
 It prints the training figures in ten windows, then one JSON line with the
 held-out generator MLM accuracy (and, for --variant electra, the
-discriminator's RTD ROC AUC) on up to 2,000 rows.
+discriminator's RTD ROC AUC) on up to 2,000 rows. With --save DIR it writes
+DIR/generator and DIR/discriminator as Hugging Face directories that
+libelectra loads, their other files copied from --like (default models/).
 
   src/electra tokenize --vocab models/discriminator/vocab.txt --jsonl \
       < train.jsonl > train.tok.jsonl    # {"text": LINE} per corpus line
@@ -21,6 +23,9 @@ Needs PyTorch and numpy; runs on a GPU when there is one."""
 import argparse
 import json
 import math
+import os
+import shutil
+import struct
 import time
 
 import numpy as np
@@ -52,11 +57,11 @@ class Block(nn.Module):
         self.qkv, self.out, self.ln1 = nn.Linear(h, 3 * h), nn.Linear(h, h), nn.LayerNorm(h, eps=1e-12)
         self.up, self.down, self.ln2 = nn.Linear(h, 4 * h), nn.Linear(4 * h, h), nn.LayerNorm(h, eps=1e-12)
 
-    def forward(self, x):
+    def forward(self, x, bias=0.0):
         b, t, h = x.shape
         nh, p = self.a.heads, self.a.dropout
         q, k, v = self.qkv(x).view(b, t, 3, nh, h // nh).permute(2, 0, 3, 1, 4)
-        att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(h // nh), -1)
+        att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(h // nh) + bias, -1)
         ctx = (F.dropout(att, p, self.training) @ v).transpose(1, 2).reshape(b, t, h)
         x = self.ln1(x + F.dropout(self.out(ctx), p, self.training))
         return self.ln2(x + F.dropout(self.down(F.gelu(self.up(x))), p, self.training))
@@ -84,11 +89,12 @@ class Electra(nn.Module):
         # --disc-init-replaced 0.15 of the bundled recipe.
         nn.init.constant_(self.disc_out.bias, math.log(0.15 / 0.85))
 
-    def encode(self, ids):
+    def encode(self, ids, bias=0.0):
+        """bias: added to the attention scores, -1e4 at padding keys."""
         x = self.words(ids) + self.positions.weight[:ids.shape[1]] + self.types.weight[0]
         x = F.dropout(self.ln(x), self.a.dropout, self.training)
         for b in self.blocks:
-            x = b(x)
+            x = b(x, bias)
         return x
 
     def mlm_logits(self, h):
@@ -96,6 +102,95 @@ class Electra(nn.Module):
 
     def disc_logits(self, h):
         return self.disc_out(F.gelu(self.disc_dense(h))).squeeze(-1)
+
+
+def hf_tensors(m, kind):
+    """The model's tensors under the names of transformers' ElectraForPreTraining
+    (kind "discriminator") or ElectraForMaskedLM ("generator"), as views."""
+    t = {"electra.embeddings.word_embeddings.weight": m.words.weight,
+         "electra.embeddings.position_embeddings.weight": m.positions.weight,
+         "electra.embeddings.token_type_embeddings.weight": m.types.weight,
+         "electra.embeddings.LayerNorm.weight": m.ln.weight, "electra.embeddings.LayerNorm.bias": m.ln.bias}
+    h = m.a.hidden
+    for i, b in enumerate(m.blocks):
+        p = "electra.encoder.layer.%d." % i
+        for j, n in enumerate(("query", "key", "value")):
+            t[p + "attention.self.%s.weight" % n] = b.qkv.weight[j * h:(j + 1) * h]
+            t[p + "attention.self.%s.bias" % n] = b.qkv.bias[j * h:(j + 1) * h]
+        for name, mod in (("attention.output.dense", b.out), ("attention.output.LayerNorm", b.ln1),
+                          ("intermediate.dense", b.up), ("output.dense", b.down), ("output.LayerNorm", b.ln2)):
+            t[p + name + ".weight"], t[p + name + ".bias"] = mod.weight, mod.bias
+    if kind == "discriminator":
+        head = (("discriminator_predictions.dense", m.disc_dense),
+                ("discriminator_predictions.dense_prediction", m.disc_out))
+    else:
+        head = (("generator_predictions.dense", m.gen_dense), ("generator_predictions.LayerNorm", m.gen_ln))
+        t["generator_lm_head.bias"] = m.gen_bias  # its weight is the word embeddings
+    for name, mod in head:
+        t[name + ".weight"], t[name + ".bias"] = mod.weight, mod.bias
+    return t
+
+
+def check_like(a):
+    """--like's configs must have the shape trained, or --save would write
+    weights that contradict the config.json it copies."""
+    for kind in ("generator", "discriminator"):
+        path = os.path.join(a.like, kind, "config.json")
+        with open(path) as f:
+            c = json.load(f)
+        shape = (c["hidden_size"], c["num_hidden_layers"], c["num_attention_heads"], c["vocab_size"],
+                 c["max_position_embeddings"])
+        if shape != (a.hidden, a.layers, a.heads, a.vocab, a.seq):
+            raise SystemExit("%s: not the shape of this run" % path)
+
+
+def save_hf(m, like, out):
+    """DIR/generator and DIR/discriminator: model.safetensors (F32) and the
+    other files of like's directories."""
+    for kind in ("generator", "discriminator"):
+        src, dst = os.path.join(like, kind), os.path.join(out, kind)
+        os.makedirs(dst, exist_ok=True)
+        for name in os.listdir(src):
+            if name != "model.safetensors":
+                shutil.copy(os.path.join(src, name), dst)
+        t = {k: v.detach().float().cpu().contiguous().numpy() for k, v in hf_tensors(m, kind).items()}
+        header, at = {}, 0
+        for k in sorted(t):
+            header[k] = {"dtype": "F32", "shape": list(t[k].shape), "data_offsets": [at, at + t[k].nbytes]}
+            at += t[k].nbytes
+        text = json.dumps(header).encode()
+        text += b" " * (-len(text) % 8)
+        with open(os.path.join(dst, "model.safetensors"), "wb") as f:
+            f.write(struct.pack("<Q", len(text)) + text)
+            for k in sorted(t):
+                f.write(t[k].tobytes())
+
+
+def load_hf(m, path, kind="discriminator"):
+    """Copies a Hugging Face directory's F32 safetensors into the model; the
+    tensors of the other kind's head are left as they are."""
+    with open(os.path.join(path, "model.safetensors"), "rb") as f:
+        raw = f.read()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    with torch.no_grad():
+        for k, v in hf_tensors(m, kind).items():
+            a, b = header[k]["data_offsets"]
+            x = np.frombuffer(raw[8 + n + a:8 + n + b], dtype=np.float32).reshape(header[k]["shape"])
+            v.copy_(torch.from_numpy(x.copy()))
+
+
+def optimizer(model, lr, steps):
+    """AdamW (eps 1e-6, decay 0.01) with warm-up over a tenth of the steps,
+    then linear decay to 0. Biases and LayerNorm parameters (the 1-D ones)
+    are not decayed."""
+    flat = [p for p in model.parameters() if p.dim() < 2]
+    rest = [p for p in model.parameters() if p.dim() >= 2]
+    opt = torch.optim.AdamW([{"params": rest, "weight_decay": 0.01}, {"params": flat, "weight_decay": 0.0}],
+                            lr=lr, eps=1e-6)
+    warm = max(1, steps // 10)
+    return opt, torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda i: min((i + 1) / warm, max(0.0, (steps - i) / max(1, steps - warm))))
 
 
 def losses(model, ids, rng, electra):
@@ -144,20 +239,18 @@ def main():
     ap.add_argument("--heads", type=int, default=2)
     ap.add_argument("--vocab", type=int, default=12000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--save", metavar="DIR", help="write DIR/generator and DIR/discriminator")
+    ap.add_argument("--like", default=os.path.join(os.path.dirname(__file__), "..", "models"),
+                    help="the model directory whose other files --save copies")
     a = ap.parse_args()
+    if a.save:
+        check_like(a)
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     torch.manual_seed(a.seed)
     train, held = rows_of(a.train, a.seq).to(dev), rows_of(a.heldout, a.seq).to(dev)
     electra = a.variant == "electra"
     model = Electra(a).to(dev)
-    # Biases and LayerNorm parameters (the 1-D ones) are not decayed.
-    flat = [p for p in model.parameters() if p.dim() < 2]
-    rest = [p for p in model.parameters() if p.dim() >= 2]
-    opt = torch.optim.AdamW([{"params": rest, "weight_decay": 0.01}, {"params": flat, "weight_decay": 0.0}],
-                            lr=a.lr, eps=1e-6)
-    warm = max(1, a.steps // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda i: min((i + 1) / warm, max(0.0, (a.steps - i) / max(1, a.steps - warm))))
+    opt, sched = optimizer(model, a.lr, a.steps)
     rng = torch.Generator(device=dev)
     rng.manual_seed(a.seed)
     order, at, window, start = torch.randperm(len(train), device=dev), 0, [], time.time()
@@ -192,6 +285,8 @@ def main():
     if electra:
         result["heldout_rtd_auc"] = round(roc_auc(torch.cat(scores).double(), torch.cat(labels).double()), 4)
     print(json.dumps(result))
+    if a.save:
+        save_hf(model, a.like, a.save)
 
 
 if __name__ == "__main__":
