@@ -101,8 +101,8 @@ def run(a, shape, train, test, seed):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--init", required=True, help="a discriminator directory, or random")
-    ap.add_argument("--vocab-dir", default=os.path.join(os.path.dirname(__file__), "..", "models", "discriminator"),
-                    help="where vocab.txt and config.json are (default: the bundled discriminator's)")
+    ap.add_argument("--vocab-dir", help="where vocab.txt and config.json are (default: --init's "
+                    "directory; for random, the bundled discriminator's)")
     ap.add_argument("--electra", default=os.path.join(os.path.dirname(__file__), "..", "src", "electra"))
     ap.add_argument("--train", required=True)
     ap.add_argument("--test", required=True)
@@ -112,6 +112,9 @@ def main():
     ap.add_argument("--max-length", type=int, default=128)
     ap.add_argument("--seeds", type=int, nargs="+", default=[42])
     a = ap.parse_args()
+    if not a.vocab_dir:
+        a.vocab_dir = a.init if a.init != "random" else \
+            os.path.join(os.path.dirname(__file__), "..", "models", "discriminator")
     with open(os.path.join(a.vocab_dir, "config.json")) as f:
         c = json.load(f)
     shape = types.SimpleNamespace(hidden=c["hidden_size"], layers=c["num_hidden_layers"],
