@@ -1,5 +1,5 @@
-"""finetune_reference.py - sequence classification fine-tuning in PyTorch, as
-`electra finetune --task classify` does it (the [CLS] token through
+"""finetune_reference.py - sequence classification fine-tuning in PyTorch, on
+the protocol of `electra finetune --task classify` (the [CLS] token through
 ElectraForSequenceClassification's head: dropout, dense, gelu, dropout, out;
 AdamW eps 1e-6, decay 0.01 off biases and LayerNorm, warm-up over a tenth of
 the steps then linear decay, clipping at 1.0, dropout 0.1, no layer-wise
